@@ -1,0 +1,111 @@
+/**
+ * Picks the documents a filter can possibly match from the inverted index, so that mingo evaluates the full filter
+ * only on those: top-level (and `$and`) equality, `$in` and `$all` conditions on type/tok/ref/compartments/_id/id
+ * become key sets to intersect; a top-level `$or` whose every branch is selective becomes their union. When every
+ * condition was consumed this way the sets are the exact answer and mingo need not run at all.
+ */
+import type { Filter } from '../types.ts';
+import { isIndexedField, type IndexedField } from './inverted-index.ts';
+
+export interface IndexLookups {
+  lookup(field: IndexedField, key: string): ReadonlySet<string>;
+  /** The singleton set of a current document's _id, or an empty set. */
+  lookupId(documentId: string): ReadonlySet<string>;
+  tombstones: ReadonlySet<string>;
+}
+
+export interface CandidatePlan {
+  /** Every match is in the intersection of these sets; none means every current document is a candidate. */
+  sets: ReadonlySet<string>[];
+  /** The filter asked for `deleted: false`, which is answered by leaving out tombstones. */
+  excludeDeleted: boolean;
+  /** The sets (less tombstones when excludeDeleted) are exactly the matches. */
+  exact: boolean;
+}
+
+export function planCandidates(filter: Filter, index: IndexLookups): CandidatePlan {
+  const plan: CandidatePlan = { sets: [], excludeDeleted: false, exact: true };
+  for (const [field, condition] of Object.entries(filter)) {
+    if (field === '$and' && Array.isArray(condition)) {
+      for (const part of condition as Filter[]) mergeInto(plan, planCandidates(part, index));
+    } else if (field === '$or' && Array.isArray(condition)) {
+      mergeInto(plan, planUnion(condition as Filter[], index));
+    } else if (field === 'deleted' && typeof condition === 'boolean') {
+      if (condition) plan.sets.push(index.tombstones);
+      else plan.excludeDeleted = true;
+    } else if (field === 'id' && typeof condition === 'string' && typeof filter.type === 'string') {
+      plan.sets.push(index.lookupId(`${filter.type}/${condition}`));
+    } else if (field === '_id' || isIndexedField(field)) {
+      const keys = keyConditions(condition);
+      if (!keys.complete) plan.exact = false;
+      for (const alternatives of keys.required) {
+        plan.sets.push(unionOf(alternatives.map((key) => lookupKey(field, key, index))));
+      }
+    } else {
+      plan.exact = false;
+    }
+  }
+  return plan;
+}
+
+/** The documents a plan selects (before mingo), as ids. */
+export function* candidateIds(plan: CandidatePlan, tombstones: ReadonlySet<string>): Generator<string> {
+  const [smallest, ...others] = [...plan.sets].sort((a, b) => a.size - b.size);
+  for (const id of smallest) {
+    if (plan.excludeDeleted && tombstones.has(id)) continue;
+    if (others.every((set) => set.has(id))) yield id;
+  }
+}
+
+function mergeInto(plan: CandidatePlan, part: CandidatePlan): void {
+  plan.sets.push(...part.sets);
+  plan.excludeDeleted ||= part.excludeDeleted;
+  plan.exact &&= part.exact;
+}
+
+function planUnion(branches: Filter[], index: IndexLookups): CandidatePlan {
+  const plans = branches.map((branch) => planCandidates(branch, index));
+  if (plans.length === 0 || plans.some((p) => p.sets.length === 0)) {
+    return { sets: [], excludeDeleted: false, exact: false };
+  }
+  const union = new Set<string>();
+  for (const branch of plans) for (const id of candidateIds(branch, index.tombstones)) union.add(id);
+  return { sets: [union], excludeDeleted: false, exact: plans.every((p) => p.exact) };
+}
+
+/**
+ * The keys a condition requires: each inner list is a set of alternatives ($in), the outer list is ANDed
+ * ($all, or several operators). `complete` says whether nothing else in the condition needs checking.
+ */
+function keyConditions(condition: unknown): { required: string[][]; complete: boolean } {
+  if (typeof condition === 'string') return { required: [[condition]], complete: true };
+  if (!isPlainObject(condition)) return { required: [], complete: false };
+  const required: string[][] = [];
+  let complete = true;
+  for (const [operator, operand] of Object.entries(condition)) {
+    if (operator === '$eq' && typeof operand === 'string') required.push([operand]);
+    else if (operator === '$in' && isStringArray(operand)) required.push(operand);
+    else if (operator === '$all' && isStringArray(operand) && operand.length > 0) required.push(...operand.map((k) => [k]));
+    else complete = false;
+  }
+  return { required, complete };
+}
+
+function lookupKey(field: string, key: string, index: IndexLookups): ReadonlySet<string> {
+  return field === '_id' ? index.lookupId(key) : index.lookup(field as IndexedField, key);
+}
+
+function unionOf(sets: ReadonlySet<string>[]): ReadonlySet<string> {
+  if (sets.length === 1) return sets[0];
+  const union = new Set<string>();
+  for (const set of sets) for (const id of set) union.add(id);
+  return union;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && Object.getPrototypeOf(value) === Object.prototype;
+}
+
+function isStringArray(value: unknown): value is string[] {
+  return Array.isArray(value) && value.every((v) => typeof v === 'string');
+}

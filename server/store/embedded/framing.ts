@@ -1,0 +1,83 @@
+/**
+ * Length- and checksum-framed records, the unit of both the journal and the snapshot:
+ * [u32 length][u32 crc32 of the payload][payload: UTF-8 JSON]. A crash can leave the last record of a file torn
+ * (short or with a bad checksum); the reader reports that instead of failing, and fails on anything else.
+ */
+import { open } from 'node:fs/promises';
+import { crc32 } from 'node:zlib';
+
+const HEADER_BYTES = 8;
+const READ_CHUNK_BYTES = 8 * 1024 * 1024;
+
+/** Frames one JSON text as a record ready to append. */
+export function frameRecord(json: string): Buffer {
+  const payload = Buffer.from(json, 'utf8');
+  const record = Buffer.allocUnsafe(HEADER_BYTES + payload.length);
+  record.writeUInt32LE(payload.length, 0);
+  record.writeUInt32LE(crc32(payload), 4);
+  payload.copy(record, HEADER_BYTES);
+  return record;
+}
+
+export interface FrameReadResult {
+  /** Bytes from the start of the file up to the end of the last intact record. */
+  intactLength: number;
+  /** Why the bytes after `intactLength` were ignored, if there were any. */
+  tornTail?: string;
+}
+
+export class CorruptRecordError extends Error {}
+
+/**
+ * Calls `onRecord` with each record's JSON text in file order. A damaged record that is the last thing in the
+ * file is a torn tail (reported, not thrown); a damaged record followed by more bytes is corruption and throws.
+ */
+export async function readFramedRecords(path: string, onRecord: (json: string) => void): Promise<FrameReadResult> {
+  const file = await open(path, 'r');
+  try {
+    const fileSize = (await file.stat()).size;
+    let buffered = Buffer.alloc(0);
+    let bufferedStart = 0; // file offset of buffered[0]
+    let readOffset = 0;
+    for (;;) {
+      const header = buffered.length >= HEADER_BYTES ? buffered : undefined;
+      const length = header ? header.readUInt32LE(0) : -1;
+      const haveWholeRecord = header !== undefined && buffered.length >= HEADER_BYTES + length;
+      if (!haveWholeRecord) {
+        if (readOffset >= fileSize) {
+          if (buffered.length === 0) return { intactLength: bufferedStart };
+          return { intactLength: bufferedStart, tornTail: `${buffered.length} trailing bytes form no complete record` };
+        }
+        const want = Math.max(READ_CHUNK_BYTES, length + HEADER_BYTES - buffered.length);
+        const chunk = Buffer.allocUnsafe(Math.min(want, fileSize - readOffset));
+        const { bytesRead } = await file.read(chunk, 0, chunk.length, readOffset);
+        readOffset += bytesRead;
+        buffered = buffered.length === 0 ? chunk.subarray(0, bytesRead) : Buffer.concat([buffered, chunk.subarray(0, bytesRead)]);
+        continue;
+      }
+      const recordEnd = HEADER_BYTES + length;
+      const payload = buffered.subarray(HEADER_BYTES, recordEnd);
+      const damage = describeDamage(length, header.readUInt32LE(4), payload);
+      if (damage) {
+        const isLast = bufferedStart + recordEnd >= fileSize;
+        if (isLast) return { intactLength: bufferedStart, tornTail: damage };
+        throw new CorruptRecordError(
+          `${path}: the record at byte ${bufferedStart} is corrupt (${damage}) and is followed by more records; ` +
+            'the file was damaged after it was written',
+        );
+      }
+      onRecord(payload.toString('utf8'));
+      buffered = buffered.subarray(recordEnd);
+      bufferedStart += recordEnd;
+    }
+  } finally {
+    await file.close();
+  }
+}
+
+function describeDamage(length: number, expectedCrc: number, payload: Buffer): string | undefined {
+  // A zero length is what a file extended with zeros by a crash looks like; no real record is empty.
+  if (length === 0) return 'empty record';
+  if (crc32(payload) !== expectedCrc) return 'checksum mismatch';
+  return undefined;
+}

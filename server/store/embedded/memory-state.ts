@@ -1,0 +1,136 @@
+/**
+ * The embedded store's data in process: one StoredDocument per resource (index entries as small objects, no parsed
+ * body), every version's body as its serialized JSON text, the inverted index, and the history lists. Only the
+ * store's commit queue mutates it, one durable write at a time, in commit order.
+ */
+import type { IndexEntries, StoredDocument, StoredVersion } from '../types.ts';
+import { InvertedIndex, type IndexedField } from './inverted-index.ts';
+import type { AppliedWrite } from './record-codec.ts';
+import { VersionList, type VersionEntry } from './version-history.ts';
+
+export interface ResourceRecord {
+  document: StoredDocument;
+  /** Oldest first; the last one is the current version. */
+  versions: VersionEntry[];
+}
+
+// Most resources have nothing under most index fields; sharing one frozen empty array saves an object per field.
+const NO_ENTRIES: never[] = Object.freeze([]) as unknown as never[];
+
+export class MemoryState {
+  readonly records = new Map<string, ResourceRecord>();
+  readonly index = new InvertedIndex();
+  readonly tombstones = new Set<string>();
+  readonly allVersions = new VersionList();
+  readonly versionsByType = new Map<string, VersionList>();
+  /** Small repeated strings (types, parameter names, units) kept once. */
+  private readonly sharedStrings = new Map<string, string>();
+
+  currentVid(documentId: string): number {
+    return this.records.get(documentId)?.document.vid ?? 0;
+  }
+
+  apply(write: AppliedWrite): void {
+    const type = this.share(write.type);
+    const documentId = `${type}/${write.id}`;
+    let record = this.records.get(documentId);
+    if (record) this.unindex(record.document);
+    const document = this.buildDocument(documentId, type, write);
+    const version: VersionEntry = {
+      type,
+      id: document.id,
+      vid: write.vid,
+      lastUpdated: document.lastUpdated,
+      deleted: write.deleted,
+      json: write.json,
+    };
+    if (record) {
+      record.document = document;
+      record.versions.push(version);
+    } else {
+      record = { document, versions: [version] };
+      this.records.set(documentId, record);
+    }
+    if (write.deleted) this.tombstones.add(documentId);
+    else this.tombstones.delete(documentId);
+    this.allVersions.push(version);
+    let typeVersions = this.versionsByType.get(type);
+    if (!typeVersions) this.versionsByType.set(type, (typeVersions = new VersionList()));
+    typeVersions.push(version);
+  }
+
+  // Builds fresh arrays and objects throughout: the caller keeps its StoreWrite and may reuse it.
+  private buildDocument(documentId: string, type: string, write: AppliedWrite): StoredDocument {
+    const index: IndexEntries = write.index;
+    const keys = (field: IndexedField, values: string[]) =>
+      values.length === 0 ? NO_ENTRIES : this.index.add(field, values, documentId);
+    keys('type', [type]);
+    return {
+      _id: documentId,
+      type,
+      id: write.id,
+      vid: write.vid,
+      lastUpdated: new Date(write.lastUpdated.getTime()),
+      deleted: write.deleted,
+      compartments: keys('compartments', index.compartments),
+      tok: keys('tok', index.tok),
+      ref: keys('ref', index.ref),
+      str: this.copyNamed(index.str, (e) => ({ p: e.p, v: e.v })),
+      dt: this.copyNamed(index.dt, (e) => ({ p: e.p, lo: new Date(e.lo.getTime()), hi: new Date(e.hi.getTime()) })),
+      num: this.copyNamed(index.num, (e) => copyNumber(e, this.share(e.sys), this.share(e.code))),
+      uri: this.copyNamed(index.uri, (e) => ({ p: e.p, v: e.v })),
+      txt: this.copyNamed(index.txt, (e) => ({ p: e.p, v: e.v })),
+      srt: { ...index.srt },
+      srtHi: { ...index.srtHi },
+    };
+  }
+
+  private unindex(document: StoredDocument): void {
+    this.index.remove('type', [document.type], document._id);
+    this.index.remove('compartments', document.compartments, document._id);
+    this.index.remove('tok', document.tok, document._id);
+    this.index.remove('ref', document.ref, document._id);
+  }
+
+  private copyNamed<T extends { p: string }>(entries: T[], copy: (entry: T) => T): T[] {
+    if (entries.length === 0) return NO_ENTRIES;
+    return entries.map((entry) => {
+      const copied = copy(entry);
+      copied.p = this.share(entry.p);
+      return copied;
+    });
+  }
+
+  private share<T extends string | undefined>(value: T): T {
+    if (value === undefined) return value;
+    const shared = this.sharedStrings.get(value);
+    if (shared !== undefined) return shared as T;
+    this.sharedStrings.set(value, value);
+    return value;
+  }
+}
+
+type NumberEntry = IndexEntries['num'][number];
+
+function copyNumber(entry: NumberEntry, sys: string | undefined, code: string | undefined): NumberEntry {
+  const copied: NumberEntry = { p: entry.p, v: entry.v };
+  if (sys !== undefined) copied.sys = sys;
+  if (code !== undefined) copied.code = code;
+  return copied;
+}
+
+/** A version as the Store interface returns it: a copy, so callers cannot change what is stored. */
+export function toStoredVersion(version: VersionEntry): StoredVersion {
+  return {
+    type: version.type,
+    id: version.id,
+    vid: version.vid,
+    lastUpdated: new Date(version.lastUpdated.getTime()),
+    deleted: version.deleted,
+    json: version.json,
+  };
+}
+
+export function currentVersion(record: ResourceRecord): VersionEntry {
+  return record.versions[record.versions.length - 1];
+}

@@ -1,0 +1,71 @@
+/**
+ * The compacted form of the journal: every stored version in commit order, the current version of each resource
+ * with its index entries. Written to a temporary file, fsync'd and renamed over the old snapshot, so a crash
+ * leaves either the old snapshot or the new one, never a mix. It records the sequence number of the last journal
+ * record it includes, so journal records it already holds are skipped if the journal was not yet truncated.
+ */
+import { open, rename } from 'node:fs/promises';
+import { frameRecord, readFramedRecords } from './framing.ts';
+import { currentVersion, type MemoryState } from './memory-state.ts';
+import { decodeIndexEntries, encodeIndexEntries, type EncodedIndexEntries } from './record-codec.ts';
+import { emptyIndexEntries } from '../types.ts';
+
+const FORMAT = 'vitrine-embedded-snapshot';
+const FORMAT_VERSION = 1;
+const VERSIONS_PER_RECORD = 2000;
+
+interface SnapshotHeader {
+  format: string;
+  formatVersion: number;
+  lastSequence: number;
+}
+
+/** [type, id, vid, lastUpdated ms, deleted, json, index entries if this is the current version] */
+type SnapshotVersion = [string, string, number, number, boolean, string, EncodedIndexEntries?];
+
+export async function writeSnapshot(path: string, state: MemoryState, lastSequence: number): Promise<void> {
+  const temporaryPath = `${path}.tmp`;
+  const file = await open(temporaryPath, 'w');
+  try {
+    const header: SnapshotHeader = { format: FORMAT, formatVersion: FORMAT_VERSION, lastSequence };
+    await file.write(frameRecord(JSON.stringify(header)));
+    let chunk: SnapshotVersion[] = [];
+    for (const version of state.allVersions.values()) {
+      const record = state.records.get(`${version.type}/${version.id}`)!;
+      const entry: SnapshotVersion = [version.type, version.id, version.vid, version.lastUpdated.getTime(), version.deleted, version.json];
+      if (currentVersion(record) === version) entry.push(encodeIndexEntries(record.document));
+      chunk.push(entry);
+      if (chunk.length === VERSIONS_PER_RECORD) {
+        await file.write(frameRecord(JSON.stringify(chunk)));
+        chunk = [];
+      }
+    }
+    if (chunk.length > 0) await file.write(frameRecord(JSON.stringify(chunk)));
+    await file.sync();
+  } finally {
+    await file.close();
+  }
+  await rename(temporaryPath, path);
+}
+
+/** Loads a snapshot into an empty state; returns the sequence number of the last journal record it includes. */
+export async function readSnapshot(path: string, state: MemoryState): Promise<number> {
+  let header: SnapshotHeader | undefined;
+  const result = await readFramedRecords(path, (json) => {
+    if (!header) {
+      header = JSON.parse(json) as SnapshotHeader;
+      if (header.format !== FORMAT || header.formatVersion !== FORMAT_VERSION) {
+        throw new Error(`${path} is not a snapshot this version of the embedded store can read`);
+      }
+      return;
+    }
+    for (const [type, id, vid, lastUpdated, deleted, body, index] of JSON.parse(json) as SnapshotVersion[]) {
+      // Older versions are applied with no index entries; the current version that follows replaces them.
+      const entries = index ? decodeIndexEntries(index) : emptyIndexEntries();
+      state.apply({ type, id, vid, lastUpdated: new Date(lastUpdated), deleted, json: body, index: entries });
+    }
+  });
+  // A snapshot is renamed into place only once complete, so any damage is real corruption.
+  if (result.tornTail || !header) throw new Error(`${path} is damaged (${result.tornTail ?? 'no header'}); restore it from a backup`);
+  return header.lastSequence;
+}
