@@ -1,0 +1,70 @@
+/**
+ * The site's configuration: one JSON file validated once at start against profiles/site-config.schema.json, then
+ * environment and command-line overrides. Wrong config stops the process with a message a person can act on.
+ */
+import { Ajv } from 'ajv';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export interface SiteConfig {
+  name: string;
+  host: string;
+  port: number;
+  publicUrl?: string;
+  dataDir: string;
+  store: { kind: 'embedded' } | { kind: 'mongodb'; url: string; dbName?: string };
+  limits: { bodyLimit: string; defaultCount: number; maxCount: number; maxBundleEntries: number };
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+}
+
+export interface SiteOverrides {
+  port?: number;
+  dataDir?: string;
+  mongodbUrl?: string;
+}
+
+export class ConfigError extends Error {}
+
+const SCHEMA_PATH = fileURLToPath(new URL('../../profiles/site-config.schema.json', import.meta.url));
+const validateSchema = new Ajv({ useDefaults: true, allErrors: true }).compile(JSON.parse(readFileSync(SCHEMA_PATH, 'utf8')));
+
+/** Reads, validates and completes a site config file; relative paths are taken from the file's folder. */
+export function loadSiteConfig(file: string | undefined, overrides: SiteOverrides = {}, env = process.env): SiteConfig {
+  let raw: unknown = { name: 'site' };
+  if (file) {
+    try {
+      raw = JSON.parse(readFileSync(file, 'utf8'));
+    } catch (err) {
+      throw new ConfigError(`Cannot read site config ${file}: ${(err as Error).message}`);
+    }
+  }
+  const config = siteConfigFrom(raw, file ?? '(defaults)');
+  if (file && !path.isAbsolute(config.dataDir)) config.dataDir = path.resolve(path.dirname(file), config.dataDir);
+  return applyOverrides(config, overrides, env);
+}
+
+export function siteConfigFrom(raw: unknown, source: string): SiteConfig {
+  const copy = structuredClone(raw);
+  if (!validateSchema(copy)) {
+    const problems = (validateSchema.errors ?? []).map((e) => `  ${e.instancePath || '/'} ${e.message}${e.params && 'additionalProperty' in e.params ? `: ${String(e.params.additionalProperty)}` : ''}`);
+    throw new ConfigError(`Invalid site config ${source}:\n${problems.join('\n')}\nSee profiles/site-config.schema.json`);
+  }
+  return copy as SiteConfig;
+}
+
+function applyOverrides(config: SiteConfig, overrides: SiteOverrides, env: NodeJS.ProcessEnv): SiteConfig {
+  const port = overrides.port ?? (env.VITRINE_PORT ? Number(env.VITRINE_PORT) : undefined);
+  if (port !== undefined) {
+    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError(`Invalid port: ${port}`);
+    config.port = port;
+  }
+  const dataDir = overrides.dataDir ?? env.VITRINE_DATA_DIR;
+  if (dataDir) config.dataDir = path.resolve(dataDir);
+  const mongodbUrl = overrides.mongodbUrl ?? env.MONGODB_URL;
+  if (mongodbUrl) {
+    if (!/^mongodb(\+srv)?:\/\//.test(mongodbUrl)) throw new ConfigError('MONGODB_URL must start with mongodb:// or mongodb+srv://');
+    config.store = { kind: 'mongodb', url: mongodbUrl, dbName: config.store.kind === 'mongodb' ? config.store.dbName : undefined };
+  }
+  return config;
+}

@@ -1,0 +1,52 @@
+/**
+ * The framework-free request and response of the FHIR layer. `http/` translates Express to these and back; batch
+ * and transaction entries are turned into the same requests, so every interaction has one implementation.
+ */
+import type { Resource } from '@medplum/fhirtypes';
+import type { Store } from '../store/types.ts';
+import type { ResourcePipeline } from './pipeline.ts';
+import type { WriteSession } from './write-session.ts';
+
+export type SearchPairs = [string, string][];
+
+export interface FhirRequest {
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  /** The path below the FHIR base, without leading slash or query: "Patient/123/_history/2". */
+  path: string;
+  /** Query (or form) parameters in the order given. */
+  params: SearchPairs;
+  body?: unknown;
+  /** Header values by lower-case name: if-match, if-none-exist, if-none-match, if-modified-since, prefer. */
+  headers: Record<string, string | undefined>;
+  /** The id a transaction assigned in advance to a POST entry, so references to its fullUrl resolve before it runs. */
+  assignedId?: string;
+}
+
+export interface FhirResponse {
+  status: number;
+  /** The body as an object... */
+  resource?: Resource;
+  /** ...or as stored JSON text, served as is. */
+  json?: string;
+  /** ETag, Last-Modified, Location, Content-Location. */
+  headers?: Record<string, string>;
+}
+
+export interface SiteLimits {
+  /** `_count` when the client gives none. */
+  defaultCount: number;
+  /** The largest `_count` honoured. */
+  maxCount: number;
+  /** The most entries accepted in one batch or transaction Bundle. */
+  maxBundleEntries: number;
+}
+
+export interface FhirContext {
+  store: Store;
+  pipeline: ResourcePipeline;
+  /** Absolute base URL of this FHIR endpoint, without trailing slash: "http://localhost:8081/fhir". */
+  baseUrl: string;
+  limits: SiteLimits;
+  /** Set while a transaction runs: every write of its entries is staged here and committed at the end. */
+  session?: WriteSession;
+}

@@ -1,0 +1,15 @@
+/** The $operations a site serves. Each lives in its own file and brings its routes and its canonical definition. */
+import type { Route } from '../routes.ts';
+import { validateOperation } from './validate.ts';
+
+export interface OperationEntry {
+  /** The code without `$`: "validate". */
+  name: string;
+  /** The canonical URL of its OperationDefinition. */
+  definition: string;
+  /** Resource types it applies to (listed per type in the CapabilityStatement); undefined for system level only. */
+  resourceTypes?: 'all' | string[];
+  routes: Route[];
+}
+
+export const operations: OperationEntry[] = [validateOperation];

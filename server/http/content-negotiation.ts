@@ -1,0 +1,44 @@
+/**
+ * Content negotiation: JSON only (application/fhir+json or application/json), chosen by `_format` or Accept;
+ * request bodies must say they are JSON. https://hl7.org/fhir/R4/http.html#mime-type
+ */
+import type { NextFunction, Request, Response } from 'express';
+import { notAcceptable, unsupportedMediaType } from '../fhir/outcomes.ts';
+
+export const FHIR_JSON = 'application/fhir+json';
+const FORMAT_ALIASES: Record<string, string> = {
+  json: FHIR_JSON,
+  'application/json': 'application/json',
+  'application/fhir+json': FHIR_JSON,
+  'application/json+fhir': FHIR_JSON,
+};
+
+const BODY_TYPES = ['application/fhir+json', 'application/json', 'application/json-patch+json', 'application/x-www-form-urlencoded'];
+
+/** Decides the response media type (res.locals.mediaType) and refuses what we cannot produce (406). */
+export function negotiateResponseType(req: Request, res: Response, next: NextFunction): void {
+  res.locals.mediaType = FHIR_JSON;
+  const format = new URL(req.originalUrl, 'http://x').searchParams.get('_format');
+  if (format !== null) {
+    const mediaType = FORMAT_ALIASES[format.trim().toLowerCase()];
+    if (!mediaType) return next(notAcceptable(format));
+    res.locals.mediaType = mediaType;
+    return next();
+  }
+  const accept = req.get('accept');
+  if (!accept) return next();
+  const wanted = accept.split(',').map((part) => part.split(';')[0].trim().toLowerCase());
+  if (wanted.includes(FHIR_JSON) || wanted.includes('application/json+fhir')) return next();
+  if (wanted.includes('application/json')) res.locals.mediaType = 'application/json';
+  else if (!wanted.some((w) => w === '*/*' || w === 'application/*')) return next(notAcceptable(accept));
+  next();
+}
+
+/** A request with a body must declare a JSON content type (or a form for _search): 415 otherwise. */
+export function requireJsonBody(req: Request, _res: Response, next: NextFunction): void {
+  const hasBody = Number(req.get('content-length') ?? 0) > 0 || req.get('transfer-encoding') !== undefined;
+  if (!hasBody || !['POST', 'PUT', 'PATCH'].includes(req.method)) return next();
+  const type = (req.get('content-type') ?? '').split(';')[0].trim().toLowerCase();
+  if (!BODY_TYPES.includes(type)) return next(unsupportedMediaType(type || '(none)'));
+  next();
+}

@@ -1,0 +1,49 @@
+/** Express to the framework-free FHIR layer and back: the only place where the two meet. */
+import type { NextFunction, Request, Response } from 'express';
+import type { FhirContext, FhirRequest, SearchPairs } from '../fhir/context.ts';
+import { badRequest, methodNotAllowed } from '../fhir/outcomes.ts';
+import { dispatch } from '../fhir/routes.ts';
+import { sendResource } from './send.ts';
+
+const METHODS = new Set(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']);
+const FORWARDED_HEADERS = ['if-match', 'if-none-exist', 'if-none-match', 'if-modified-since', 'prefer'];
+/** Presentation parameters the HTTP layer handles; the FHIR layer never sees them. */
+const PRESENTATION = new Set(['_format', '_pretty']);
+
+/** Builds the context of one request: the configured public base URL, or the one the request came in on. */
+export type ContextFactory = (req: Request) => FhirContext;
+
+export function fhirEndpoint(contextFor: ContextFactory) {
+  return async (req: Request, res: Response, next: NextFunction): Promise<void> => {
+    try {
+      const method = req.method === 'HEAD' ? 'GET' : req.method;
+      if (!METHODS.has(method)) throw methodNotAllowed(req.method, req.originalUrl);
+      const response = await dispatch(toFhirRequest(req, method as FhirRequest['method']), contextFor(req));
+      for (const [name, value] of Object.entries(response.headers ?? {})) res.setHeader(name, value);
+      sendResource(req, res, response.status, response.resource, response.json);
+    } catch (err) {
+      next(err);
+    }
+  };
+}
+
+function toFhirRequest(req: Request, method: FhirRequest['method']): FhirRequest {
+  const path = req.path.replace(/^\/+/, '').replace(/\/+$/, '');
+  const params = queryPairs(req.originalUrl);
+  let body: unknown = req.body;
+  if (typeof body === 'string') {
+    // A form body only arrives for POST _search, whose parameters join the query's.
+    if (!path.endsWith('_search')) throw badRequest('A form body is only accepted by _search');
+    params.push(...[...new URLSearchParams(body)].filter(([name]) => !PRESENTATION.has(name)));
+    body = undefined;
+  }
+  const headers: Record<string, string | undefined> = {};
+  for (const name of FORWARDED_HEADERS) headers[name] = req.get(name);
+  return { method, path, params, body, headers };
+}
+
+/** Query parameters as ordered string pairs from the raw URL: never objects (`?_id[$ne]=x` stays a plain name). */
+function queryPairs(originalUrl: string): SearchPairs {
+  const query = originalUrl.includes('?') ? originalUrl.slice(originalUrl.indexOf('?') + 1) : '';
+  return [...new URLSearchParams(query)].filter(([name]) => !PRESENTATION.has(name));
+}

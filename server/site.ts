@@ -1,0 +1,63 @@
+/** A running site: config -> store -> app -> HTTP server, with graceful shutdown. */
+import type { Server } from 'node:http';
+import { pino, type Logger } from 'pino';
+import type { SiteConfig } from './config/site-config.ts';
+import { defaultPipeline } from './fhir/default-pipeline.ts';
+import { createSiteApp } from './http/app.ts';
+import { openStore } from './store/open-store.ts';
+import type { Store } from './store/types.ts';
+
+export interface RunningSite {
+  config: SiteConfig;
+  store: Store;
+  /** Base URL of the FHIR endpoint: http://host:port/fhir */
+  url: string;
+  logger: Logger;
+  close(): Promise<void>;
+}
+
+export function createLogger(config: Pick<SiteConfig, 'name' | 'logLevel'>): Logger {
+  return pino({ level: config.logLevel, base: { site: config.name }, redact: ['req.headers.authorization'] });
+}
+
+export async function startSite(config: SiteConfig, logger = createLogger(config)): Promise<RunningSite> {
+  const store = await openStore(config, logger);
+  const app = createSiteApp({ store, pipeline: defaultPipeline, logger, limits: config.limits, publicUrl: config.publicUrl });
+  const server: Server = await new Promise((resolve, reject) => {
+    const s = app.listen(config.port, config.host, () => resolve(s));
+    s.once('error', reject);
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  const url = `http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${port}/fhir`;
+  logger.info({ url, store: config.store.kind, dataDir: config.store.kind === 'embedded' ? config.dataDir : undefined }, 'site listening');
+
+  let closing: Promise<void> | undefined;
+  const close = () =>
+    (closing ??= (async () => {
+      // Stop accepting, let in-flight requests finish, then flush the store.
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+      });
+      await store.close();
+      logger.info('site stopped');
+    })());
+  return { config, store, url, logger, close };
+}
+
+/** Closes the given services on SIGINT/SIGTERM, then exits. */
+export function closeOnSignals(services: { close(): Promise<void> }[], logger: Logger): void {
+  const stop = (signal: string) => {
+    logger.info({ signal }, 'shutting down');
+    Promise.all(services.map((s) => s.close())).then(
+      () => process.exit(0),
+      (err) => {
+        logger.error({ err }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
