@@ -1,0 +1,82 @@
+/**
+ * The plain SearchRequest that parse.ts builds and compile.ts / execute.ts consume. No database types here.
+ * https://hl7.org/fhir/R4/search.html
+ */
+import type { OperationOutcomeIssue } from '@medplum/fhirtypes';
+import type { SearchParamType } from './registry.ts';
+
+export type Prefix = 'eq' | 'ne' | 'gt' | 'lt' | 'ge' | 'le' | 'sa' | 'eb' | 'ap';
+
+/** One value of a parameter; the values of a filter are ORed. */
+export type SearchValue =
+  /** system undefined = any system, '' = no system; code undefined = any code (`system|`). */
+  | { kind: 'token'; system?: string; code?: string }
+  | { kind: 'ofType'; system: string; code: string; value: string }
+  | { kind: 'string'; text: string }
+  | { kind: 'date'; prefix: Prefix; lo: Date; hi: Date }
+  | { kind: 'number'; prefix: Prefix; value: number; lo: number; hi: number; system?: string; code?: string }
+  /** `reference` is `Type/id` or a URL as given; `id` alone is resolved against the parameter's target types. */
+  | { kind: 'reference'; reference?: string; id?: string }
+  | { kind: 'uri'; uri: string }
+  | { kind: 'composite'; token: { system?: string; code?: string }; second: SearchValue }
+  | { kind: 'missing'; missing: boolean };
+
+/** A parameter with its values (OR); the filters of a request are ANDed. */
+export interface ParameterFilter {
+  kind: 'parameter';
+  code: string;
+  type: SearchParamType;
+  /** `exact`, `contains`, `not`, `text`, `identifier`, `below`, `above`, `missing`, `of-type`, or a resource type. */
+  modifier?: string;
+  values: SearchValue[];
+  /** For reference parameters: the types a bare id may name. */
+  targetTypes?: string[];
+}
+
+/** `subject:Patient.name=x`: resources whose `code` reference points at a match of `filter` in `targetTypes`. */
+export interface ChainFilter {
+  kind: 'chain';
+  code: string;
+  targetTypes: string[];
+  filter: SearchFilter;
+}
+
+/** `_has:Observation:patient:code=x`: resources referenced by `code` of a `type` resource matching `filter`. */
+export interface HasFilter {
+  kind: 'has';
+  type: string;
+  code: string;
+  filter: SearchFilter;
+}
+
+export type SearchFilter = ParameterFilter | ChainFilter | HasFilter;
+
+export interface SortRule {
+  code: string;
+  descending: boolean;
+}
+
+/** `_include=Type:param[:target]` or `_revinclude=...`; `*` as param means every reference parameter. */
+export interface IncludeTarget {
+  type: string;
+  code: string;
+  targetType?: string;
+  iterate: boolean;
+}
+
+export interface SearchRequest {
+  /** Undefined for a search across all types. */
+  resourceType: string | undefined;
+  /** `_type` on a system-level search. */
+  types?: string[];
+  filters: SearchFilter[];
+  sort: SortRule[];
+  count: number;
+  offset: number;
+  include: IncludeTarget[];
+  revinclude: IncludeTarget[];
+  summary?: 'true' | 'text' | 'data' | 'count' | 'false';
+  elements?: string[];
+  total?: 'none' | 'estimate' | 'accurate';
+  warnings: OperationOutcomeIssue[];
+}
