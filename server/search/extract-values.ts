@@ -122,7 +122,8 @@ export function addNumberValues(entries: IndexEntries, code: string, values: unk
     entries.num.push({ p: code, v: q.value, ...(str(q.system) && { sys: q.system as string }), ...(unit && { code: unit }) });
     addSortKey(entries, code, q.value);
     const canonical = q.system === UCUM && str(q.code) ? canonicalQuantity(q.value, q.code as string) : undefined;
-    if (canonical && canonical.code !== q.code) entries.num.push({ p: code, v: canonical.value, sys: UCUM, code: canonical.code });
+    // Under its own name, so a unit-less search (`value-quantity=5`) compares only the values as recorded.
+    if (canonical) entries.num.push({ p: `${code}:canonical`, v: canonical.value, sys: UCUM, code: canonical.code });
   };
   for (const value of values) {
     if (typeof value === 'number') {

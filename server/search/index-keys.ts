@@ -11,6 +11,10 @@
  *              "<param>|<url>"             absolute URLs and canonicals as written
  *   ref ident  "<param>:identifier|..."    token forms of Reference.identifier
  *   presence   "<param>:present"           in `tok`: the parameter has at least one value (for :missing)
+ *
+ * Other entries: `str` has `{p: param, v: normalised}` and `{p: "<param>:exact", v: as written}`; `num` has the
+ * recorded quantity under `param` and, for common UCUM units, `{p: "<param>:canonical", v, code: base unit}`;
+ * composites store their second component under `"<param>|<system>|<code>"` forms of the first (tok/num/dt/str).
  * https://hl7.org/fhir/R4/search.html#token
  */
 

@@ -1,0 +1,151 @@
+/**
+ * Compiles a SearchRequest into a MongoDB query document over the stored document fields. Only operators that
+ * MongoDB, FerretDB 1.x and mingo all support are used; token and reference conditions are exact keys, so the
+ * stores can answer them from an index. Chains and `_has` must be resolved first (see execute.ts).
+ * https://hl7.org/fhir/R4/search.html
+ */
+import { serverError } from '../fhir/outcomes.ts';
+import type { Filter } from '../store/types.ts';
+import { compileDate, compileLastUpdated, compileNumber } from './compile-ranges.ts';
+import { ofTypeKey, presenceKey, referenceKey, tokenKey } from './index-keys.ts';
+import { DOCUMENT_SORT_CODES } from './parse-result.ts';
+import { getResourceTypes } from './registry.ts';
+import type { ParameterFilter, SearchFilter, SearchRequest, SearchValue } from './search-request.ts';
+import { escapeRegex, normalizeString } from './values.ts';
+
+/** The query document of a search (https://hl7.org/fhir/R4/search.html). */
+export function compileFilter(request: SearchRequest): Filter {
+  const filter: Filter = { deleted: false };
+  if (request.resourceType) filter.type = request.resourceType;
+  else if (request.types) filter.type = { $in: request.types };
+  const conditions = request.filters.map(compileSearchFilter);
+  if (conditions.length > 0) filter.$and = conditions;
+  return filter;
+}
+
+/** Sort keys: `srt.<code>` ascending, `srtHi.<code>` descending, then `_id` for a stable order. */
+export function compileSort(request: SearchRequest): [string, 1 | -1][] {
+  const sort: [string, 1 | -1][] = request.sort.map(({ code, descending }) => {
+    const dir = descending ? -1 : 1;
+    if (code === '_id') return ['id', dir];
+    if (code === '_lastUpdated') return ['lastUpdated', dir];
+    return [`${descending ? 'srtHi' : 'srt'}.${code}`, dir];
+  });
+  sort.push(['_id', 1]);
+  return sort;
+}
+
+export function compileSearchFilter(filter: SearchFilter): Filter {
+  if (filter.kind !== 'parameter') throw serverError(`Unresolved ${filter.kind} filter on ${filter.code}`);
+  const missing = filter.values.find((v) => v.kind === 'missing');
+  if (missing) return compileMissing(filter.code, missing.missing);
+  if (DOCUMENT_SORT_CODES.has(filter.code)) return compileDocumentField(filter);
+  switch (filter.type) {
+    case 'token':
+      return compileToken(filter);
+    case 'reference':
+      return compileReference(filter);
+    default:
+      return anyOf(filter.values.map((v) => compileValue(filter.code, filter.modifier, v)));
+  }
+}
+
+function compileMissing(code: string, missing: boolean): Filter {
+  if (DOCUMENT_SORT_CODES.has(code)) return missing ? { id: { $exists: false } } : {};
+  return missing ? { tok: { $ne: presenceKey(code) } } : { tok: presenceKey(code) };
+}
+
+/** `_id` and `_lastUpdated` read the document's own `id` and `lastUpdated`. */
+function compileDocumentField(filter: ParameterFilter): Filter {
+  if (filter.code === '_lastUpdated') return anyOf(filter.values.map(compileLastUpdated));
+  const ids = filter.values.flatMap((v) => (v.kind === 'token' && v.code ? [v.code] : []));
+  if (filter.modifier === 'not') return { id: { $nin: ids } };
+  return ids.length === 1 ? { id: ids[0] } : { id: { $in: ids } };
+}
+
+function compileToken(filter: ParameterFilter): Filter {
+  const { code, modifier } = filter;
+  if (modifier === 'text') {
+    return anyOf(filter.values.map((v) => ({ txt: { $elemMatch: { p: code, v: { $regex: `^${escapeRegex(normalizeString((v as { text: string }).text))}` } } } })));
+  }
+  const keys = filter.values.map((v) => {
+    if (v.kind === 'ofType') return ofTypeKey(code, v.system, v.code, v.value);
+    if (v.kind !== 'token') throw serverError(`Unexpected ${v.kind} value for token ${code}`);
+    return tokenKey(code, v.system, v.code);
+  });
+  if (modifier === 'not') return { tok: { $nin: keys } };
+  return keys.length === 1 ? { tok: keys[0] } : { tok: { $in: keys } };
+}
+
+function compileReference(filter: ParameterFilter): Filter {
+  const { code, modifier } = filter;
+  if (modifier === 'identifier') {
+    const keys = filter.values.map((v) => (v.kind === 'token' ? tokenKey(`${code}:identifier`, v.system, v.code) : ''));
+    return keys.length === 1 ? { tok: keys[0] } : { tok: { $in: keys } };
+  }
+  const keys = filter.values.flatMap((v) => referenceKeys(code, v, filter.targetTypes ?? []));
+  return keys.length === 1 ? { ref: keys[0] } : { ref: { $in: keys } };
+}
+
+/** The ref keys one reference value may be indexed under. */
+export function referenceKeys(code: string, value: SearchValue, targetTypes: string[]): string[] {
+  if (value.kind !== 'reference') return [];
+  if (value.reference) {
+    const keys = [referenceKey(code, value.reference)];
+    // An absolute URL to a resource of ours was indexed as Type/id too.
+    const m = /\/([A-Z][A-Za-z]+\/[A-Za-z0-9\-.]{1,64})$/.exec(value.reference);
+    if (value.reference.includes('://') && m) keys.push(referenceKey(code, m[1]));
+    return keys;
+  }
+  const types = targetTypes.length > 0 ? targetTypes : getResourceTypes();
+  return types.map((t) => referenceKey(code, `${t}/${value.id}`));
+}
+
+function compileValue(code: string, modifier: string | undefined, value: SearchValue): Filter {
+  switch (value.kind) {
+    case 'string':
+      return { str: { $elemMatch: compileString(code, modifier, value.text) } };
+    case 'date':
+      return { dt: { $elemMatch: { p: code, ...compileDate(value) } } };
+    case 'number':
+      return compileNumber(code, value);
+    case 'uri':
+      return { uri: { $elemMatch: { p: code, v: compileUri(modifier, value.uri) } } };
+    case 'composite':
+      return compileComposite(code, value);
+    default:
+      throw serverError(`Unexpected ${value.kind} value for ${code}`);
+  }
+}
+
+function compileString(code: string, modifier: string | undefined, text: string): Filter {
+  if (modifier === 'exact') return { p: `${code}:exact`, v: text };
+  const normalized = escapeRegex(normalizeString(text));
+  return { p: code, v: { $regex: modifier === 'contains' ? normalized : `^${normalized}` } };
+}
+
+function compileUri(modifier: string | undefined, uri: string): unknown {
+  if (modifier === 'below') return { $regex: `^${escapeRegex(uri)}` };
+  if (modifier === 'above') {
+    // Every ancestor of the uri, segment by segment: http://a/b/c is below http://a/b and http://a.
+    const prefixes: string[] = [];
+    for (let i = uri.indexOf('//') + 2; i > 1 && i < uri.length; i = uri.indexOf('/', i + 1)) {
+      if (i < 0) break;
+      prefixes.push(uri.slice(0, i));
+    }
+    return { $in: [...prefixes, uri] };
+  }
+  return uri;
+}
+
+/** See extract.ts: the second component is indexed under `<code>|<system>|<code>` of the first. */
+function compileComposite(code: string, value: Extract<SearchValue, { kind: 'composite' }>): Filter {
+  const name = `${code}${tokenKey('', value.token.system, value.token.code)}`;
+  const second = value.second;
+  if (second.kind === 'token') return { tok: tokenKey(name, second.system, second.code) };
+  return compileValue(name, undefined, second);
+}
+
+function anyOf(conditions: Filter[]): Filter {
+  return conditions.length === 1 ? conditions[0] : { $or: conditions };
+}
