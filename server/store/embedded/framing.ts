@@ -3,7 +3,7 @@
  * [u32 length][u32 crc32 of the payload][payload: UTF-8 JSON]. A crash can leave the last record of a file torn
  * (short or with a bad checksum); the reader reports that instead of failing, and fails on anything else.
  */
-import { open } from 'node:fs/promises';
+import { open, type FileHandle } from 'node:fs/promises';
 import { crc32 } from 'node:zlib';
 
 const HEADER_BYTES = 8;
@@ -60,7 +60,9 @@ export async function readFramedRecords(path: string, onRecord: (json: string) =
       const damage = describeDamage(length, header.readUInt32LE(4), payload);
       if (damage) {
         const isLast = bufferedStart + recordEnd >= fileSize;
-        if (isLast) return { intactLength: bufferedStart, tornTail: damage };
+        if (isLast || (await isZeroFilled(file, bufferedStart, fileSize))) {
+          return { intactLength: bufferedStart, tornTail: damage };
+        }
         throw new CorruptRecordError(
           `${path}: the record at byte ${bufferedStart} is corrupt (${damage}) and is followed by more records; ` +
             'the file was damaged after it was written',
@@ -73,6 +75,18 @@ export async function readFramedRecords(path: string, onRecord: (json: string) =
   } finally {
     await file.close();
   }
+}
+
+// Some file systems extend a file with zeros when a crash interrupts an append; that is a torn tail too.
+async function isZeroFilled(file: FileHandle, from: number, to: number): Promise<boolean> {
+  const chunk = Buffer.allocUnsafe(Math.min(READ_CHUNK_BYTES, to - from));
+  for (let offset = from; offset < to; ) {
+    const { bytesRead } = await file.read(chunk, 0, Math.min(chunk.length, to - offset), offset);
+    if (bytesRead === 0) break;
+    if (chunk.subarray(0, bytesRead).some((byte) => byte !== 0)) return false;
+    offset += bytesRead;
+  }
+  return true;
 }
 
 function describeDamage(length: number, expectedCrc: number, payload: Buffer): string | undefined {
