@@ -1,0 +1,99 @@
+import assert from 'node:assert/strict';
+import type { Resource } from '@medplum/fhirtypes';
+import { extractIndexEntries } from '../server/search/extract.ts';
+import { loadFixture } from './search-documents.ts';
+
+describe('search: extractIndexEntries (https://hl7.org/fhir/R4/search.html)', () => {
+  const patient = extractIndexEntries(loadFixture('patient-example'));
+  const bp = extractIndexEntries(loadFixture('observation-blood-pressure'));
+  const glucose = extractIndexEntries(loadFixture('observation-glucose'));
+  const condition = extractIndexEntries(loadFixture('condition-example'));
+
+  it('indexes a Coding under every token form as one key each', () => {
+    for (const key of ['code|http://loinc.org|85354-9', 'code|*|85354-9', 'code|http://loinc.org|*']) {
+      assert.ok(bp.tok.includes(key), key);
+    }
+    assert.ok(bp.tok.includes('status||final'), 'a code without system');
+    assert.ok(bp.tok.includes('status|*|final'));
+  });
+
+  it('indexes Identifier system|value, identifier type for :of-type, booleans and ContactPoints', () => {
+    assert.ok(patient.tok.includes('identifier|urn:oid:1.2.36.146.595.217.0.1|12345'));
+    assert.ok(patient.tok.includes('identifier:of-type|http://terminology.hl7.org/CodeSystem/v2-0203|MR|12345'));
+    assert.ok(patient.tok.includes('active||true'));
+    assert.ok(patient.tok.includes('phone|phone|(03) 5555 6473'));
+    assert.ok(patient.tok.includes('gender|*|male'));
+  });
+
+  it('keeps display and text for :text, normalised', () => {
+    assert.deepEqual(
+      bp.txt.filter((t) => t.p === 'code').map((t) => t.v),
+      ['blood pressure panel', 'blood pressure systolic & diastolic'],
+    );
+  });
+
+  it('folds case and accents of strings, and expands names and addresses', () => {
+    const values = (p: string) => patient.str.filter((s) => s.p === p).map((s) => s.v);
+    assert.deepEqual(values('family'), ['chalmers']);
+    assert.deepEqual(values('given'), ['peter', 'james']);
+    assert.ok(values('name').includes('peter james chalmers'));
+    assert.ok(values('address-city').includes('zurich'));
+    assert.ok(patient.str.some((s) => s.p === 'address-city:exact' && s.v === 'Zürich'));
+  });
+
+  it('turns dates into the range their precision covers, Periods into their bounds', () => {
+    const birth = patient.dt.find((d) => d.p === 'birthdate')!;
+    assert.equal(birth.lo.toISOString(), '1974-12-25T00:00:00.000Z');
+    assert.equal(birth.hi.toISOString(), '1974-12-25T23:59:59.999Z');
+    const period = glucose.dt.find((d) => d.p === 'date')!;
+    assert.equal(period.lo.toISOString(), '2013-04-02T08:30:10.000Z');
+    assert.equal(period.hi.toISOString(), '2013-04-05T08:30:10.999Z');
+  });
+
+  it('indexes quantities as recorded and in a canonical UCUM unit', () => {
+    assert.deepEqual(glucose.num.filter((n) => n.p.startsWith('value-quantity')), [
+      { p: 'value-quantity', v: 1200, sys: 'http://unitsofmeasure.org', code: 'mg' },
+      { p: 'value-quantity:canonical', v: 1.2, sys: 'http://unitsofmeasure.org', code: 'g' },
+    ]);
+  });
+
+  it('indexes references relative, from absolute URLs too, and identifier references', () => {
+    assert.ok(bp.ref.includes('subject|Patient/example'));
+    assert.ok(bp.ref.includes('patient|Patient/example'), 'where(resolve() is Patient) without a database');
+    assert.ok(bp.ref.includes('encounter|Encounter/e1'));
+    assert.ok(bp.ref.includes('encounter|http://fhir.example.org/fhir/Encounter/e1'));
+    assert.ok(condition.tok.includes('asserter:identifier|http://example.org/practitioners|prac-42'));
+  });
+
+  it('does not take a reference to another type for where(resolve() is Patient)', () => {
+    const obs = extractIndexEntries({ resourceType: 'Observation', id: 'g', status: 'final', code: {}, subject: { reference: 'Group/g1' } } as Resource);
+    assert.ok(obs.ref.includes('subject|Group/g1'));
+    assert.ok(!obs.ref.some((r) => r.startsWith('patient|')));
+    assert.deepEqual(obs.compartments, []);
+  });
+
+  it('places resources in the patient compartment; a Patient is in its own', () => {
+    assert.deepEqual(patient.compartments, ['Patient/example']);
+    assert.deepEqual(bp.compartments, ['Patient/example']);
+  });
+
+  it('indexes composites under the token of their first part', () => {
+    assert.ok(bp.num.some((n) => n.p === 'component-code-value-quantity|http://loinc.org|8480-6' && n.v === 107));
+    assert.ok(bp.num.some((n) => n.p === 'component-code-value-quantity|*|8462-4' && n.v === 60));
+  });
+
+  it('indexes uris, meta tags and profiles', () => {
+    const vs = extractIndexEntries(loadFixture('valueset-example'));
+    assert.deepEqual(vs.uri, [{ p: 'url', v: 'http://hl7.org/fhir/ValueSet/example-extensional' }]);
+    assert.ok(patient.tok.includes('_tag|http://example.org/tags|seeded'));
+    assert.ok(patient.uri.some((u) => u.p === '_profile'));
+  });
+
+  it('records which parameters have values (for :missing) and sort keys', () => {
+    assert.ok(bp.tok.includes('code:present'));
+    assert.ok(!bp.tok.includes('value-quantity:present'));
+    assert.equal(patient.srt.family, 'chalmers');
+    assert.equal((patient.srt.birthdate as Date).toISOString(), '1974-12-25T00:00:00.000Z');
+    assert.equal(glucose.srtHi['value-quantity'], 1200);
+  });
+});
