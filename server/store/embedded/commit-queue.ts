@@ -18,7 +18,7 @@ export interface JournalRecord {
 }
 
 interface QueuedCommit {
-  writes: StoreWrite[];
+  writes: EncodedWrite[];
   record: Buffer;
   sequence: number;
   resolve(): void;
@@ -63,7 +63,7 @@ export class CommitQueue {
     const record = frameRecord(JSON.stringify(journalRecord));
     this.holdVersions(writes);
     return new Promise((resolve, reject) => {
-      this.waiting.push({ writes, record, sequence, resolve, reject });
+      this.waiting.push({ writes: journalRecord.writes, record, sequence, resolve, reject });
       this.startDraining();
     });
   }
@@ -84,7 +84,7 @@ export class CommitQueue {
     return this.inFlightVids.get(documentId)?.vid ?? this.options.state.currentVid(documentId);
   }
 
-  private holdVersions(writes: StoreWrite[]): void {
+  private holdVersions(writes: readonly { type: string; id: string; vid: number }[]): void {
     for (const write of writes) {
       const documentId = `${write.type}/${write.id}`;
       const held = this.inFlightVids.get(documentId);
@@ -97,7 +97,7 @@ export class CommitQueue {
     }
   }
 
-  private releaseVersions(writes: StoreWrite[]): void {
+  private releaseVersions(writes: readonly { type: string; id: string }[]): void {
     for (const write of writes) {
       const documentId = `${write.type}/${write.id}`;
       const held = this.inFlightVids.get(documentId);

@@ -3,17 +3,18 @@
  * evaluated by mingo on those candidates only, then MongoDB's sort order and skip/limit.
  */
 import { Query } from 'mingo';
-import type { Filter, StoredDocument, StoreQuery } from '../types.ts';
+import type { Filter, StoreQuery } from '../types.ts';
 import { candidateIds, planCandidates, type CandidatePlan, type IndexLookups } from './candidate-selection.ts';
 import { compareBySortSpec } from './document-sort.ts';
-import type { MemoryState, ResourceRecord } from './memory-state.ts';
+import type { MemoryDocument, MemoryState, ResourceRecord } from './memory-state.ts';
+import { toMemoryFilter } from './memory-filter.ts';
 
 export function findRecords(state: MemoryState, query: StoreQuery): ResourceRecord[] {
   const plan = planCandidates(query.filter, indexLookups(state));
   const matches = matchingDocuments(state, plan, query.filter);
   const skip = query.skip ?? 0;
   const limit = query.limit ?? Infinity;
-  const page: StoredDocument[] = [];
+  const page: MemoryDocument[] = [];
   if (query.sort && query.sort.length > 0) {
     const all = [...matches].sort(compareBySortSpec(query.sort));
     page.push(...all.slice(skip, skip + limit));
@@ -40,14 +41,14 @@ export function countDocuments(state: MemoryState, filter: Filter): number {
   return count;
 }
 
-function* matchingDocuments(state: MemoryState, plan: CandidatePlan, filter: Filter): Generator<StoredDocument> {
-  const query = plan.exact ? undefined : new Query<Record<string, unknown>>(filter);
+function* matchingDocuments(state: MemoryState, plan: CandidatePlan, filter: Filter): Generator<MemoryDocument> {
+  const query = plan.exact ? undefined : new Query<Record<string, unknown>>(toMemoryFilter(filter));
   for (const document of candidateDocuments(state, plan)) {
     if (!query || query.test(document as unknown as Record<string, unknown>)) yield document;
   }
 }
 
-function* candidateDocuments(state: MemoryState, plan: CandidatePlan): Generator<StoredDocument> {
+function* candidateDocuments(state: MemoryState, plan: CandidatePlan): Generator<MemoryDocument> {
   if (plan.sets.length > 0) {
     for (const id of candidateIds(plan, state.tombstones)) yield state.records.get(id)!.document;
     return;

@@ -9,7 +9,6 @@ import { CommitQueue, type JournalRecord } from './commit-queue.ts';
 import { countDocuments, findRecords } from './document-query.ts';
 import { JournalFile, type StoreLogger } from './journal-file.ts';
 import { currentVersion, MemoryState, toStoredVersion } from './memory-state.ts';
-import { decodeWrite } from './record-codec.ts';
 import { readSnapshot, writeSnapshot } from './snapshot.ts';
 import { pageVersions } from './version-history.ts';
 
@@ -50,7 +49,7 @@ export class EmbeddedStore implements Store {
       const record = JSON.parse(json) as JournalRecord;
       // Records a snapshot already holds are still here if a crash came between the rename and the truncation.
       if (record.sequence <= snapshotSequence) return;
-      for (const write of record.writes) state.apply(decodeWrite(write));
+      for (const write of record.writes) state.apply(write);
       lastSequence = record.sequence;
       replayed++;
     });

@@ -3,13 +3,18 @@
  * body), every version's body as its serialized JSON text, the inverted index, and the history lists. Only the
  * store's commit queue mutates it, one durable write at a time, in commit order.
  */
-import type { IndexEntries, StoredDocument, StoredVersion } from '../types.ts';
+import type { StoredDocument, StoredVersion } from '../types.ts';
 import { InvertedIndex, type IndexedField } from './inverted-index.ts';
-import type { AppliedWrite } from './record-codec.ts';
+import type { EncodedWrite, MemoryIndexEntries } from './record-codec.ts';
 import { VersionList, type VersionEntry } from './version-history.ts';
 
+/** A StoredDocument with its dates as epoch milliseconds (see record-codec.ts). */
+export interface MemoryDocument extends Omit<StoredDocument, 'lastUpdated' | keyof MemoryIndexEntries>, MemoryIndexEntries {
+  lastUpdated: number;
+}
+
 export interface ResourceRecord {
-  document: StoredDocument;
+  document: MemoryDocument;
   /** Oldest first; the last one is the current version. */
   versions: VersionEntry[];
 }
@@ -30,7 +35,7 @@ export class MemoryState {
     return this.records.get(documentId)?.document.vid ?? 0;
   }
 
-  apply(write: AppliedWrite): void {
+  apply(write: EncodedWrite): void {
     const type = this.share(write.type);
     const documentId = `${type}/${write.id}`;
     let record = this.records.get(documentId);
@@ -60,8 +65,8 @@ export class MemoryState {
   }
 
   // Builds fresh arrays and objects throughout: the caller keeps its StoreWrite and may reuse it.
-  private buildDocument(documentId: string, type: string, write: AppliedWrite): StoredDocument {
-    const index: IndexEntries = write.index;
+  private buildDocument(documentId: string, type: string, write: EncodedWrite): MemoryDocument {
+    const index = write.index;
     const keys = (field: IndexedField, values: string[]) =>
       values.length === 0 ? NO_ENTRIES : this.index.add(field, values, documentId);
     keys('type', [type]);
@@ -70,13 +75,13 @@ export class MemoryState {
       type,
       id: write.id,
       vid: write.vid,
-      lastUpdated: new Date(write.lastUpdated.getTime()),
+      lastUpdated: write.lastUpdated,
       deleted: write.deleted,
       compartments: keys('compartments', index.compartments),
       tok: keys('tok', index.tok),
       ref: keys('ref', index.ref),
       str: this.copyNamed(index.str, (e) => ({ p: e.p, v: e.v })),
-      dt: this.copyNamed(index.dt, (e) => ({ p: e.p, lo: new Date(e.lo.getTime()), hi: new Date(e.hi.getTime()) })),
+      dt: this.copyNamed(index.dt, (e) => ({ p: e.p, lo: e.lo, hi: e.hi })),
       num: this.copyNamed(index.num, (e) => copyNumber(e, this.share(e.sys), this.share(e.code))),
       uri: this.copyNamed(index.uri, (e) => ({ p: e.p, v: e.v })),
       txt: this.copyNamed(index.txt, (e) => ({ p: e.p, v: e.v })),
@@ -85,7 +90,7 @@ export class MemoryState {
     };
   }
 
-  private unindex(document: StoredDocument): void {
+  private unindex(document: MemoryDocument): void {
     this.index.remove('type', [document.type], document._id);
     this.index.remove('compartments', document.compartments, document._id);
     this.index.remove('tok', document.tok, document._id);
@@ -110,7 +115,7 @@ export class MemoryState {
   }
 }
 
-type NumberEntry = IndexEntries['num'][number];
+type NumberEntry = MemoryIndexEntries['num'][number];
 
 function copyNumber(entry: NumberEntry, sys: string | undefined, code: string | undefined): NumberEntry {
   const copied: NumberEntry = { p: entry.p, v: entry.v };
@@ -125,7 +130,7 @@ export function toStoredVersion(version: VersionEntry): StoredVersion {
     type: version.type,
     id: version.id,
     vid: version.vid,
-    lastUpdated: new Date(version.lastUpdated.getTime()),
+    lastUpdated: new Date(version.lastUpdated),
     deleted: version.deleted,
     json: version.json,
   };

@@ -7,12 +7,13 @@
 import { open, rename } from 'node:fs/promises';
 import { frameRecord, readFramedRecords } from './framing.ts';
 import { currentVersion, type MemoryState } from './memory-state.ts';
-import { decodeIndexEntries, encodeIndexEntries, type EncodedIndexEntries } from './record-codec.ts';
+import { toMemoryIndexEntries, type MemoryIndexEntries } from './record-codec.ts';
 import { emptyIndexEntries } from '../types.ts';
 
 const FORMAT = 'vitrine-embedded-snapshot';
 const FORMAT_VERSION = 1;
 const VERSIONS_PER_RECORD = 2000;
+const NO_INDEX_ENTRIES = toMemoryIndexEntries(emptyIndexEntries());
 
 interface SnapshotHeader {
   format: string;
@@ -21,7 +22,7 @@ interface SnapshotHeader {
 }
 
 /** [type, id, vid, lastUpdated ms, deleted, json, index entries if this is the current version] */
-type SnapshotVersion = [string, string, number, number, boolean, string, EncodedIndexEntries?];
+type SnapshotVersion = [string, string, number, number, boolean, string, MemoryIndexEntries?];
 
 export async function writeSnapshot(path: string, state: MemoryState, lastSequence: number): Promise<void> {
   const temporaryPath = `${path}.tmp`;
@@ -32,8 +33,8 @@ export async function writeSnapshot(path: string, state: MemoryState, lastSequen
     let chunk: SnapshotVersion[] = [];
     for (const version of state.allVersions.values()) {
       const record = state.records.get(`${version.type}/${version.id}`)!;
-      const entry: SnapshotVersion = [version.type, version.id, version.vid, version.lastUpdated.getTime(), version.deleted, version.json];
-      if (currentVersion(record) === version) entry.push(encodeIndexEntries(record.document));
+      const entry: SnapshotVersion = [version.type, version.id, version.vid, version.lastUpdated, version.deleted, version.json];
+      if (currentVersion(record) === version) entry.push(toMemoryIndexEntries(record.document));
       chunk.push(entry);
       if (chunk.length === VERSIONS_PER_RECORD) {
         await file.write(frameRecord(JSON.stringify(chunk)));
@@ -61,8 +62,7 @@ export async function readSnapshot(path: string, state: MemoryState): Promise<nu
     }
     for (const [type, id, vid, lastUpdated, deleted, body, index] of JSON.parse(json) as SnapshotVersion[]) {
       // Older versions are applied with no index entries; the current version that follows replaces them.
-      const entries = index ? decodeIndexEntries(index) : emptyIndexEntries();
-      state.apply({ type, id, vid, lastUpdated: new Date(lastUpdated), deleted, json: body, index: entries });
+      state.apply({ type, id, vid, lastUpdated, deleted, json: body, index: index ?? NO_INDEX_ENTRIES });
     }
   });
   // A snapshot is renamed into place only once complete, so any damage is real corruption.

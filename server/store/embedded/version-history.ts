@@ -5,12 +5,13 @@
  * falls back to sorting the matching versions.
  */
 
-/** One stored version; the current document of a resource shares its lastUpdated Date. */
+/** One stored version; its body stays serialized until a caller reads it. */
 export interface VersionEntry {
   type: string;
   id: string;
   vid: number;
-  lastUpdated: Date;
+  /** Epoch milliseconds (see record-codec.ts). */
+  lastUpdated: number;
   deleted: boolean;
   json: string;
 }
@@ -28,7 +29,7 @@ export class VersionList {
 
   push(entry: VersionEntry): void {
     const last = this.entries[this.entries.length - 1];
-    if (last && entry.lastUpdated.getTime() < last.lastUpdated.getTime()) this.inTimeOrder = false;
+    if (last && entry.lastUpdated < last.lastUpdated) this.inTimeOrder = false;
     this.entries.push(entry);
   }
 
@@ -55,7 +56,7 @@ export function pageVersions(
   const skip = query.skip ?? 0;
   if (!inTimeOrder) {
     const matching = committedOrder.filter((v) => inRange(v, query)).reverse();
-    matching.sort((a, b) => b.lastUpdated.getTime() - a.lastUpdated.getTime()); // stable: ties keep later-commit-first
+    matching.sort((a, b) => b.lastUpdated - a.lastUpdated); // stable: ties keep later-commit-first
     return { versions: matching.slice(skip, skip + query.limit), total: matching.length };
   }
   const from = query.since ? firstAtOrAfter(committedOrder, query.since.getTime()) : 0;
@@ -66,7 +67,7 @@ export function pageVersions(
 }
 
 function inRange(version: VersionEntry, query: VersionPageQuery): boolean {
-  const time = version.lastUpdated.getTime();
+  const time = version.lastUpdated;
   if (query.since && time < query.since.getTime()) return false;
   if (query.before && time >= query.before.getTime()) return false;
   return true;
@@ -74,7 +75,7 @@ function inRange(version: VersionEntry, query: VersionPageQuery): boolean {
 
 function isInTimeOrder(versions: readonly VersionEntry[]): boolean {
   for (let i = 1; i < versions.length; i++) {
-    if (versions[i].lastUpdated.getTime() < versions[i - 1].lastUpdated.getTime()) return false;
+    if (versions[i].lastUpdated < versions[i - 1].lastUpdated) return false;
   }
   return true;
 }
@@ -84,7 +85,7 @@ function firstAtOrAfter(versions: readonly VersionEntry[], time: number): number
   let high = versions.length;
   while (low < high) {
     const middle = (low + high) >>> 1;
-    if (versions[middle].lastUpdated.getTime() < time) low = middle + 1;
+    if (versions[middle].lastUpdated < time) low = middle + 1;
     else high = middle;
   }
   return low;
