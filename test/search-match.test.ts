@@ -11,7 +11,7 @@ const documents = ['patient-example', 'observation-blood-pressure', 'observation
 function matching(type: string, query: string): string[] {
   const filter = compileFilter(parseSearchRequest(type, [...new URLSearchParams(query)]));
   const q = new Query(filter);
-  return documents.filter((d) => q.test(d)).map((d) => d.id);
+  return documents.filter((d) => q.test(d as unknown as Record<string, unknown>)).map((d) => d.id);
 }
 
 describe('search: compiled filters match the right documents', () => {

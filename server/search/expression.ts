@@ -33,7 +33,12 @@ export function compileExpression(expression: string, resourceType: string): Com
   const parts = splitUnion(expression).map((p) => compilePart(p, resourceType));
   const rootNames = parts.every((p) => p.rootNames) ? parts.flatMap((p) => p.rootNames ?? []) : undefined;
   if (parts.length === 1) return parts[0];
-  return { evaluate: (r) => parts.flatMap((p) => p.evaluate(r)), rootNames };
+  const evaluate = (r: Json): unknown[] => {
+    const values: unknown[] = [];
+    for (const part of parts) for (const value of part.evaluate(r)) values.push(value);
+    return values;
+  };
+  return { evaluate, rootNames };
 }
 
 /** Evaluates a relative expression (a composite component) on one element. */

@@ -24,40 +24,42 @@ export function addSortKey(entries: IndexEntries, code: string, lo: SortValue, h
 /** https://hl7.org/fhir/R4/search.html#token */
 export function addTokenValues(entries: IndexEntries, code: string, values: unknown[]): boolean {
   const before = entries.tok.length + entries.txt.length;
-  const addToken = (system: string | undefined, value: string | undefined): void => {
-    for (const key of tokenIndexKeys(code, system, value)) entries.tok.push(key);
-    if (value) addSortKey(entries, code, value);
-  };
-  const addText = (text: unknown): void => {
-    if (str(text)) entries.txt.push({ p: code, v: normalizeString(text as string) });
-  };
   for (const value of values) {
-    if (typeof value === 'string') addToken(undefined, value);
-    else if (typeof value === 'boolean' || typeof value === 'number') addToken(undefined, String(value));
+    if (typeof value === 'string') addToken(entries, code, undefined, value);
+    else if (typeof value === 'boolean' || typeof value === 'number') addToken(entries, code, undefined, String(value));
     else if (!isObject(value)) continue;
     else if (Array.isArray(value.coding) || (str(value.text) && value.code === undefined && value.value === undefined)) {
       for (const coding of (value.coding as unknown[] | undefined) ?? []) {
         if (!isObject(coding)) continue;
-        addToken(str(coding.system), str(coding.code));
-        addText(coding.display);
+        addToken(entries, code, str(coding.system), str(coding.code));
+        addText(entries, code, coding.display);
       }
-      addText(value.text);
+      addText(entries, code, value.text);
     } else if (typeof value.value === 'string') {
       // Identifier or ContactPoint: system|value
-      addToken(str(value.system), value.value);
+      addToken(entries, code, str(value.system), value.value);
       const type = isObject(value.type) ? value.type : undefined;
       for (const coding of (type?.coding as Json[] | undefined) ?? []) {
         if (str(coding.system) && str(coding.code)) {
           entries.tok.push(ofTypeKey(code, coding.system as string, coding.code as string, value.value));
         }
       }
-      addText(type?.text);
+      addText(entries, code, type?.text);
     } else if (value.code !== undefined || value.system !== undefined) {
-      addToken(str(value.system), str(value.code));
-      addText(value.display);
+      addToken(entries, code, str(value.system), str(value.code));
+      addText(entries, code, value.display);
     }
   }
   return entries.tok.length + entries.txt.length > before;
+}
+
+function addToken(entries: IndexEntries, code: string, system: string | undefined, value: string | undefined): void {
+  for (const key of tokenIndexKeys(code, system, value)) entries.tok.push(key);
+  if (value) addSortKey(entries, code, value);
+}
+
+function addText(entries: IndexEntries, code: string, text: unknown): void {
+  if (str(text)) entries.txt.push({ p: code, v: normalizeString(text as string) });
 }
 
 const NAME_PARTS = ['prefix', 'given', 'family', 'suffix', 'text'];
@@ -66,92 +68,96 @@ const ADDRESS_PARTS = ['line', 'city', 'district', 'state', 'postalCode', 'count
 /** https://hl7.org/fhir/R4/search.html#string */
 export function addStringValues(entries: IndexEntries, code: string, values: unknown[]): boolean {
   const seen = new Set<string>();
-  const add = (raw: string): void => {
-    const v = normalizeString(raw);
-    if (!v || seen.has(v)) return;
-    seen.add(v);
-    entries.str.push({ p: code, v }, { p: `${code}:exact`, v: raw });
-    addSortKey(entries, code, v);
-  };
   for (const value of values) {
-    if (typeof value === 'string') add(value);
+    if (typeof value === 'string') addString(entries, code, seen, value);
     else if (isObject(value)) {
       const parts = 'family' in value || 'given' in value ? NAME_PARTS : 'city' in value || 'line' in value ? ADDRESS_PARTS : undefined;
-      const strings = parts ? parts.flatMap((k) => [value[k]].flat()) : Object.values(value).flat();
-      const texts = strings.filter((s): s is string => typeof s === 'string' && s.length > 0);
-      texts.forEach(add);
+      const texts: string[] = [];
+      for (const part of parts ?? Object.keys(value)) collectStrings(value[part], texts);
+      for (const text of texts) addString(entries, code, seen, text);
       // The whole name or address, so "peter james" matches as well as "james".
-      if (parts && texts.length > 1 && !value.text) add(texts.join(' '));
+      if (parts && texts.length > 1 && !value.text) addString(entries, code, seen, texts.join(' '));
     }
   }
   return seen.size > 0;
 }
 
+function addString(entries: IndexEntries, code: string, seen: Set<string>, raw: string): void {
+  const v = normalizeString(raw);
+  if (!v || seen.has(v)) return;
+  seen.add(v);
+  entries.str.push({ p: code, v }, { p: `${code}:exact`, v: raw });
+  addSortKey(entries, code, v);
+}
+
+function collectStrings(value: unknown, out: string[]): void {
+  if (typeof value === 'string') {
+    if (value.length > 0) out.push(value);
+  } else if (Array.isArray(value)) for (const v of value) if (typeof v === 'string' && v.length > 0) out.push(v);
+}
+
 /** https://hl7.org/fhir/R4/search.html#date */
 export function addDateValues(entries: IndexEntries, code: string, values: unknown[]): boolean {
   const before = entries.dt.length;
-  const add = (lo: Date, hi: Date): void => {
-    entries.dt.push({ p: code, lo, hi });
-    addSortKey(entries, code, lo, hi);
-  };
   for (const value of values) {
     if (typeof value === 'string') {
       const range = dateRange(value);
-      if (range) add(range.lo, range.hi);
+      if (range) addDate(entries, code, range.lo, range.hi);
     } else if (isObject(value)) {
       if ('start' in value || 'end' in value) {
         const lo = str(value.start) ? dateRange(value.start as string)?.lo : MIN_DATE;
         const hi = str(value.end) ? dateRange(value.end as string)?.hi : MAX_DATE;
-        if (lo && hi) add(lo, hi);
+        if (lo && hi) addDate(entries, code, lo, hi);
       }
       for (const event of (value.event as unknown[] | undefined) ?? []) {
         const range = typeof event === 'string' ? dateRange(event) : undefined;
-        if (range) add(range.lo, range.hi);
+        if (range) addDate(entries, code, range.lo, range.hi);
       }
     }
   }
   return entries.dt.length > before;
 }
 
+function addDate(entries: IndexEntries, code: string, lo: Date, hi: Date): void {
+  entries.dt.push({ p: code, lo, hi });
+  addSortKey(entries, code, lo, hi);
+}
+
 /** Numbers and Quantities (plus a UCUM-canonical entry). https://hl7.org/fhir/R4/search.html#quantity */
 export function addNumberValues(entries: IndexEntries, code: string, values: unknown[]): boolean {
   const before = entries.num.length;
-  const addQuantity = (q: Json): void => {
-    if (typeof q.value !== 'number') return;
-    const unit = str(q.code) ?? str(q.unit);
-    entries.num.push({ p: code, v: q.value, ...(str(q.system) && { sys: q.system as string }), ...(unit && { code: unit }) });
-    addSortKey(entries, code, q.value);
-    const canonical = q.system === UCUM && str(q.code) ? canonicalQuantity(q.value, q.code as string) : undefined;
-    // Under its own name, so a unit-less search (`value-quantity=5`) compares only the values as recorded.
-    if (canonical) entries.num.push({ p: `${code}:canonical`, v: canonical.value, sys: UCUM, code: canonical.code });
-  };
   for (const value of values) {
     if (typeof value === 'number') {
       entries.num.push({ p: code, v: value });
       addSortKey(entries, code, value);
     } else if (isObject(value)) {
-      if ('value' in value) addQuantity(value);
-      else if ('low' in value || 'high' in value) [value.low, value.high].filter(isObject).forEach(addQuantity);
+      if ('value' in value) addQuantity(entries, code, value);
+      else if ('low' in value || 'high' in value) {
+        if (isObject(value.low)) addQuantity(entries, code, value.low);
+        if (isObject(value.high)) addQuantity(entries, code, value.high);
+      }
     }
   }
   return entries.num.length > before;
 }
 
+function addQuantity(entries: IndexEntries, code: string, q: Json): void {
+  if (typeof q.value !== 'number') return;
+  const unit = str(q.code) ?? str(q.unit);
+  entries.num.push({ p: code, v: q.value, ...(str(q.system) && { sys: q.system as string }), ...(unit && { code: unit }) });
+  addSortKey(entries, code, q.value);
+  const canonical = q.system === UCUM && str(q.code) ? canonicalQuantity(q.value, q.code as string) : undefined;
+  // Under its own name, so a unit-less search (`value-quantity=5`) compares only the values as recorded.
+  if (canonical) entries.num.push({ p: `${code}:canonical`, v: canonical.value, sys: UCUM, code: canonical.code });
+}
+
 /** https://hl7.org/fhir/R4/search.html#reference */
 export function addReferenceValues(entries: IndexEntries, code: string, values: unknown[]): boolean {
   const before = entries.ref.length + entries.tok.length;
-  const addUrl = (url: string): void => {
-    const typed = parseReference(url);
-    if (typed) entries.ref.push(referenceKey(code, `${typed.type}/${typed.id}`));
-    if (!typed || url.includes('://') || url.includes('/_history/')) entries.ref.push(referenceKey(code, url));
-    // A canonical with a version (url|1.0) is also found by its bare url.
-    if (url.includes('|')) entries.ref.push(referenceKey(code, url.slice(0, url.indexOf('|'))));
-    addSortKey(entries, code, typed ? `${typed.type}/${typed.id}` : url);
-  };
   for (const value of values) {
-    if (typeof value === 'string') addUrl(value);
+    if (typeof value === 'string') addReferenceUrl(entries, code, value);
     else if (isObject(value)) {
-      if (str(value.reference) && !(value.reference as string).startsWith('#')) addUrl(value.reference as string);
+      if (str(value.reference) && !(value.reference as string).startsWith('#')) addReferenceUrl(entries, code, value.reference as string);
       const identifier = isObject(value.identifier) ? value.identifier : undefined;
       if (identifier && str(identifier.value)) {
         entries.tok.push(...tokenIndexKeys(`${code}:identifier`, str(identifier.system), identifier.value as string));
@@ -159,6 +165,15 @@ export function addReferenceValues(entries: IndexEntries, code: string, values: 
     }
   }
   return entries.ref.length + entries.tok.length > before;
+}
+
+function addReferenceUrl(entries: IndexEntries, code: string, url: string): void {
+  const typed = parseReference(url);
+  if (typed) entries.ref.push(referenceKey(code, `${typed.type}/${typed.id}`));
+  if (!typed || url.includes('://') || url.includes('/_history/')) entries.ref.push(referenceKey(code, url));
+  // A canonical with a version (url|1.0) is also found by its bare url.
+  if (url.includes('|')) entries.ref.push(referenceKey(code, url.slice(0, url.indexOf('|'))));
+  addSortKey(entries, code, typed ? `${typed.type}/${typed.id}` : url);
 }
 
 /** https://hl7.org/fhir/R4/search.html#uri */

@@ -55,8 +55,7 @@ export function extractIndexEntries(resource: Resource): IndexEntries {
   const entries = emptyIndexEntries();
   const json = resource as unknown as Json;
   for (const param of compiledParametersOf(resource.resourceType)) {
-    const roots = param.expression.rootNames;
-    if (roots && !roots.some((name) => json[name] !== undefined)) continue;
+    if (!mayHaveValues(json, param.expression.rootNames)) continue;
     const values = param.expression.evaluate(json);
     if (values.length === 0) continue;
     const added = param.components
@@ -68,6 +67,13 @@ export function extractIndexEntries(resource: Resource): IndexEntries {
   entries.ref = [...new Set(entries.ref)];
   entries.compartments = patientCompartments(resource, entries.ref);
   return entries;
+}
+
+// A plain loop: this runs for every parameter of every resource written.
+function mayHaveValues(json: Json, rootNames: string[] | undefined): boolean {
+  if (!rootNames) return true;
+  for (const name of rootNames) if (json[name] !== undefined) return true;
+  return false;
 }
 
 /** The values of one parameter of a resource (for `_include`, `_has` and conditional references). */
@@ -117,13 +123,13 @@ function addCompositeValues(entries: IndexEntries, code: string, items: unknown[
   for (const item of items) {
     const scratch = emptyIndexEntries();
     addTokenValues(scratch, '', components[0].evaluate(item));
-    const forms = scratch.tok.filter((k) => k.startsWith('|')).map((k) => k.slice(1));
     const second = components[1].evaluate(item);
-    for (const form of forms) {
+    for (const key of scratch.tok) {
+      if (!key.startsWith('|')) continue;
       const part = emptyIndexEntries();
-      if (!ADDERS[components[1].type!]!(part, `${code}|${form}`, second)) continue;
+      if (!ADDERS[components[1].type!]!(part, `${code}${key}`, second)) continue;
       added = true;
-      entries.tok.push(...part.tok.filter((k) => !k.endsWith(':present')));
+      for (const tok of part.tok) if (!tok.endsWith(':present')) entries.tok.push(tok);
       entries.str.push(...part.str);
       entries.dt.push(...part.dt);
       entries.num.push(...part.num);

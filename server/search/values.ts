@@ -5,6 +5,8 @@
 
 /** Strings match case- and accent-insensitively: lower-case, NFD, combining marks stripped. */
 export function normalizeString(value: string): string {
+  // Most values are ASCII: skip the costly NFD pass for them.
+  if (/^[\x20-\x7e]*$/.test(value)) return value.toLowerCase().trim();
   return value.normalize('NFD').replace(/[\u0300-\u036f]/g, '').toLowerCase().trim();
 }
 
