@@ -100,6 +100,12 @@ export function describeFindContract(t: StoreUnderTest): void {
       assert.equal(await t.store.count(live('Observation', { num: { $elemMatch: { p: 'value-quantity', v: { $lt: 100 } } } })), 2);
       assert.equal(await t.store.count(live('Encounter')), 0);
       assert.equal(await t.store.count({ deleted: false }), 6);
+      assert.equal(await t.store.count(live('Observation', { lastUpdated: { $gte: instant(6) } })), 2);
+    });
+
+    it('sorts by date sort keys', async function () {
+      const byDate = await found({ filter: live('Observation'), sort: [['srt.date', 1]] });
+      assert.deepEqual(byDate, ['Observation/o3', 'Observation/o1', 'Observation/o2']);
     });
   });
 }

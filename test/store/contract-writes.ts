@@ -58,6 +58,14 @@ export function describeWriteContract(t: StoreUnderTest): void {
     });
   });
 
+  describe('concurrent commits', function () {
+    it('applies every one of many concurrent commits to different resources', async function () {
+      await Promise.all(Array.from({ length: 20 }, (_, i) => t.store.commit([put('Patient', `p${i}`), put('Observation', `o${i}`)])));
+      assert.equal(await t.store.count({ type: 'Patient' }), 20);
+      assert.equal(await t.store.count({ type: 'Observation' }), 20);
+    });
+  });
+
   describe('atomic commits', function () {
     it('changes nothing when one of 50 writes has a wrong expectedVid', async function () {
       await t.store.commit([put('Patient', 'existing')]);
