@@ -102,8 +102,11 @@ function unionOf(sets: ReadonlySet<string>[]): ReadonlySet<string> {
   return union;
 }
 
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && Object.getPrototypeOf(value) === Object.prototype;
+/** An operator object of a filter (not a Date, RegExp or array); query builders may make them without a prototype. */
+export function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== 'object' || value === null) return false;
+  const prototype: unknown = Object.getPrototypeOf(value);
+  return prototype === Object.prototype || prototype === null;
 }
 
 function isStringArray(value: unknown): value is string[] {

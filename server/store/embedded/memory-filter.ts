@@ -4,6 +4,7 @@
  * numbers. `$type: 'date'` is therefore not supported by the embedded store.
  */
 import type { Filter } from '../types.ts';
+import { isPlainObject } from './candidate-selection.ts';
 
 export function toMemoryFilter(filter: Filter): Filter {
   return convertDates(filter) as Filter;
@@ -12,7 +13,7 @@ export function toMemoryFilter(filter: Filter): Filter {
 function convertDates(value: unknown): unknown {
   if (value instanceof Date) return value.getTime();
   if (Array.isArray(value)) return value.map(convertDates);
-  if (typeof value !== 'object' || value === null || Object.getPrototypeOf(value) !== Object.prototype) return value;
+  if (!isPlainObject(value)) return value;
   const converted: Record<string, unknown> = {};
   for (const [key, inner] of Object.entries(value)) {
     if (key !== '__proto__') converted[key] = convertDates(inner);
