@@ -18,6 +18,7 @@ export function compileFilter(request: SearchRequest): Filter {
   const filter: Filter = { deleted: false };
   if (request.resourceType) filter.type = request.resourceType;
   else if (request.types) filter.type = { $in: request.types };
+  if (request.compartment) filter.compartments = request.compartment;
   const conditions = request.filters.map(compileSearchFilter);
   if (conditions.length > 0) filter.$and = conditions;
   return filter;

@@ -69,6 +69,8 @@ export interface SearchRequest {
   resourceType: string | undefined;
   /** `_type` on a system-level search. */
   types?: string[];
+  /** "Patient/123" for a compartment search (https://hl7.org/fhir/R4/compartmentdefinition.html). */
+  compartment?: string;
   filters: SearchFilter[];
   sort: SortRule[];
   count: number;

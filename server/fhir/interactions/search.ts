@@ -14,12 +14,12 @@ export interface SearchScope {
 }
 
 export async function searchBundle(req: FhirRequest, ctx: FhirContext, scope: SearchScope): Promise<FhirResponse> {
-  const params: SearchPairs = scope.compartment ? [...req.params, ['_compartment', scope.compartment]] : req.params;
-  const request = parseSearchRequest(scope.type, params, {
+  const request = parseSearchRequest(scope.type, req.params, {
     strict: strictHandling(req),
     defaultCount: ctx.limits.defaultCount,
     maxCount: ctx.limits.maxCount,
   });
+  if (scope.compartment) request.compartment = scope.compartment;
   const result = await searchResources(ctx.store, request);
 
   const bundle: Bundle = { resourceType: 'Bundle', type: 'searchset' };
