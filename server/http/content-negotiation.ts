@@ -15,10 +15,16 @@ const FORMAT_ALIASES: Record<string, string> = {
 
 const BODY_TYPES = ['application/fhir+json', 'application/json', 'application/json-patch+json', 'application/x-www-form-urlencoded'];
 
-/** Decides the response media type (res.locals.mediaType) and refuses what we cannot produce (406). */
+/**
+ * Decides the response media type (res.locals.mediaType) and `_pretty` (res.locals.pretty), and refuses what we
+ * cannot produce (406).
+ */
 export function negotiateResponseType(req: Request, res: Response, next: NextFunction): void {
   res.locals.mediaType = FHIR_JSON;
-  const format = new URL(req.originalUrl, 'http://x').searchParams.get('_format');
+  const query = req.originalUrl.indexOf('?');
+  const params = query < 0 ? undefined : new URLSearchParams(req.originalUrl.slice(query + 1));
+  res.locals.pretty = params?.get('_pretty') === 'true';
+  const format = params?.get('_format') ?? null;
   if (format !== null) {
     const mediaType = FORMAT_ALIASES[format.trim().toLowerCase()];
     if (!mediaType) return next(notAcceptable(format));

@@ -12,12 +12,12 @@ interface BodyParserError extends Error {
 }
 
 export function errorHandler(logger: Logger) {
-  return (err: unknown, req: Request, res: Response, _next: NextFunction): void => {
+  return (err: unknown, _req: Request, res: Response, _next: NextFunction): void => {
     const error = fromBodyParser(err) ?? toOperationOutcomeError(err);
     if (error.status >= 500) logger.error({ reqId: res.locals.requestId, err }, 'request failed');
     if (res.headersSent) return void res.end();
     res.locals.mediaType ??= 'application/fhir+json';
-    sendResource(req, res, error.status, error.outcome);
+    sendResource(res, error.status, error.outcome);
   };
 }
 

@@ -20,7 +20,7 @@ export function fhirEndpoint(contextFor: ContextFactory) {
       if (!METHODS.has(method)) throw methodNotAllowed(req.method, req.originalUrl);
       const response = await dispatch(toFhirRequest(req, method as FhirRequest['method']), contextFor(req));
       for (const [name, value] of Object.entries(response.headers ?? {})) res.setHeader(name, value);
-      sendResource(req, res, response.status, response.resource, response.json);
+      sendResource(res, response.status, response.resource, response.json);
     } catch (err) {
       next(err);
     }

@@ -1,12 +1,16 @@
 /** Writing a FHIR body: the negotiated media type, `_pretty`, and stored JSON text served as is. */
 import type { Resource } from '@medplum/fhirtypes';
-import type { Request, Response } from 'express';
+import type { Response } from 'express';
 
-export function sendResource(req: Request, res: Response, status: number, resource?: Resource, json?: string): void {
-  res.status(status);
+/**
+ * Writes the response with Node's own API rather than express's res.send: the body is already JSON text, its
+ * validators (ETag, Last-Modified) are set by the FHIR layer, and this is the hot path of every read.
+ */
+export function sendResource(res: Response, status: number, resource?: Resource, json?: string): void {
+  res.statusCode = status;
   if (resource === undefined && json === undefined) return void res.end();
-  const pretty = new URL(req.originalUrl, 'http://x').searchParams.get('_pretty') === 'true';
-  const text = pretty ? JSON.stringify(resource ?? JSON.parse(json!), null, 2) : (json ?? JSON.stringify(resource));
+  const text = res.locals.pretty ? JSON.stringify(resource ?? JSON.parse(json!), null, 2) : (json ?? JSON.stringify(resource));
   res.setHeader('Content-Type', `${res.locals.mediaType ?? 'application/fhir+json'}; charset=utf-8`);
-  res.send(text);
+  res.setHeader('Content-Length', Buffer.byteLength(text));
+  res.end(text);
 }

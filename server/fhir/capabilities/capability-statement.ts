@@ -21,15 +21,16 @@ type TypeInteraction = CapabilityStatementRestResourceInteraction['code'];
 const TYPE_LEVEL: Interaction[] = ['read', 'vread', 'update', 'patch', 'delete', 'history-instance', 'history-type', 'create', 'search-type'];
 const SYSTEM_LEVEL: Interaction[] = ['transaction', 'batch', 'search-system', 'history-system'];
 
-const cache = new Map<string, CapabilityStatement>();
+/** Serialized statements by base URL: the statement is large (every type and search parameter) and never changes. */
+const cache = new Map<string, string>();
 
 export async function capabilityStatement(_req: FhirRequest, ctx: FhirContext): Promise<FhirResponse> {
-  let statement = cache.get(ctx.baseUrl);
-  if (!statement) {
-    statement = buildCapabilityStatement(ctx.baseUrl);
-    cache.set(ctx.baseUrl, statement);
+  let json = cache.get(ctx.baseUrl);
+  if (!json) {
+    json = JSON.stringify(buildCapabilityStatement(ctx.baseUrl));
+    cache.set(ctx.baseUrl, json);
   }
-  return { status: 200, resource: statement };
+  return { status: 200, json };
 }
 
 export function buildCapabilityStatement(baseUrl: string): CapabilityStatement {
