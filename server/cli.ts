@@ -1,45 +1,37 @@
 /**
- * The `vitrine` command: `vitrine site | demo` (more commands arrive with their issues).
- * Output meant for people goes to stderr through the logger; stdout carries only what a script may consume.
+ * The `vitrine` command. Each command lives in its own module under server/commands/ and is listed once here.
+ * Output meant for people goes to stderr; stdout carries only what a script may consume.
  */
-import { parseArgs } from 'node:util';
-import { ConfigError, loadSiteConfig } from './config/site-config.ts';
+import { siteCommand } from './commands/site-command.ts';
+import { ConfigError } from './config/site-config.ts';
 import { runDemo } from './demo.ts';
-import { closeOnSignals, startSite } from './site.ts';
 
-const USAGE = `Usage:
-  vitrine site [--config FILE] [--port P] [--data DIR]   serve one site's FHIR endpoint (MONGODB_URL selects MongoDB)
-  vitrine demo                                            three sites on 8081-8083 (VITRINE_DATA sets the data root)
-`;
+interface Command {
+  usage: string;
+  run(args: string[]): Promise<void>;
+}
 
-async function main(argv: string[]): Promise<void> {
-  const [command, ...rest] = argv;
-  switch (command) {
-    case 'site': {
-      const { values } = parseArgs({
-        args: rest,
-        options: { config: { type: 'string' }, port: { type: 'string' }, data: { type: 'string' } },
-      });
-      const config = loadSiteConfig(values.config, {
-        port: values.port !== undefined ? Number(values.port) : undefined,
-        dataDir: values.data,
-      });
-      const site = await startSite(config);
-      closeOnSignals([site], site.logger);
-      return;
-    }
-    case 'demo':
-      await runDemo();
-      return;
-    case undefined:
-    case '--help':
-    case 'help':
-      process.stdout.write(USAGE);
-      return;
-    default:
-      process.stderr.write(`Unknown command: ${command}\n${USAGE}`);
-      process.exit(2);
+const COMMANDS: Record<string, Command> = {
+  site: {
+    usage: 'vitrine site [--config FILE] [--port P] [--data DIR]   serve one site (MONGODB_URL selects MongoDB)',
+    run: siteCommand,
+  },
+  demo: {
+    usage: 'vitrine demo                                            three sites on 8081-8083 (VITRINE_DATA sets the data root)',
+    run: async () => void (await runDemo()),
+  },
+};
+
+const usage = () => `Usage:\n${Object.values(COMMANDS).map((c) => `  ${c.usage}`).join('\n')}\n`;
+
+async function main([name, ...args]: string[]): Promise<void> {
+  if (name === undefined || name === '--help' || name === 'help') return void process.stdout.write(usage());
+  const command = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
+  if (!command) {
+    process.stderr.write(`Unknown command: ${name}\n${usage()}`);
+    process.exit(2);
   }
+  await command.run(args);
 }
 
 main(process.argv.slice(2)).catch((err) => {

@@ -41,7 +41,25 @@ export interface SiteLimits {
   maxBundleEntries: number;
 }
 
+/** Who is calling, as the authorization layer established it (server/auth/). */
+export interface Caller {
+  /** The client id of the access token. */
+  clientId: string;
+  /**
+   * `internal`: a site-internal app, row-level within its scopes; `aggregate`: a federation caller (the hub, a
+   * researcher), aggregate operations only, every number through the site's disclosure policy; `admin`: the site's
+   * administrator (audit trail, configuration).
+   */
+  role: 'internal' | 'aggregate' | 'admin';
+  /** The granted SMART scopes, as strings. */
+  scopes: string[];
+  /** The patient launch context, which `patient/` scopes confine access to. */
+  patient?: string;
+}
+
 export interface FhirContext {
+  /** The authenticated caller; undefined only where no authorization is configured (unit tests of handlers). */
+  caller?: Caller;
   store: Store;
   pipeline: ResourcePipeline;
   /** Absolute base URL of this FHIR endpoint, without trailing slash: "http://localhost:8081/fhir". */
