@@ -33,6 +33,11 @@ export interface Route {
   path: string[];
   handler(req: FhirRequest, ctx: FhirContext, params: RouteParams): Promise<FhirResponse>;
   summary: string;
+  /**
+   * True for routes whose answers are aggregates that pass the site's disclosure policy, and so are open to
+   * federation callers (Caller.role 'aggregate'); every other route is row-level and refused to them.
+   */
+  aggregate?: boolean;
 }
 
 const byType = (route: Omit<Route, 'path'> & { path: string }): Route => ({ ...route, path: route.path ? route.path.split('/') : [] });
