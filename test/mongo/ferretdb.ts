@@ -5,7 +5,19 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  closeSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -95,21 +107,26 @@ export async function startFerretDb(): Promise<RunningFerretDb> {
   const dataDir = mkdtempSync(join(tmpdir(), 'vitrine-ferretdb-'));
   const port = await freeLoopbackPort();
   const url = `mongodb://127.0.0.1:${port}/`;
+  // Its log goes to a file, not a pipe: a parent blocked in spawnSync (the test runner) would never drain a pipe,
+  // and FerretDB stalls once the pipe is full.
+  const logPath = join(dataDir, 'ferretdb.log');
+  const sqliteDir = join(dataDir, 'sqlite');
+  mkdirSync(sqliteDir);
+  const log = openSync(logPath, 'w');
   const child: ChildProcess = spawn(
     bin,
     [
       `--listen-addr=127.0.0.1:${port}`,
       '--handler=sqlite',
-      `--sqlite-url=file:${dataDir}/`,
+      `--sqlite-url=file:${sqliteDir}/`,
       `--state-dir=${dataDir}`,
       '--telemetry=disable',
-      '--log-level=warn',
+      '--log-level=error',
       '--debug-addr=-',
     ],
-    { stdio: ['ignore', 'ignore', 'pipe'] },
+    { stdio: ['ignore', log, log] },
   );
-  let output = '';
-  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  closeSync(log);
   const exited = new Promise<void>((done) => child.once('exit', () => done()));
 
   const stop = async (): Promise<void> => {
@@ -124,6 +141,7 @@ export async function startFerretDb(): Promise<RunningFerretDb> {
     if (child.exitCode !== null) break;
     if (await answersPing(url)) return { url, stop };
   }
+  const output = readFileSync(logPath, 'utf8');
   await stop();
   throw new Error(`FerretDB did not answer ping on ${url}:\n${output}`);
 }
