@@ -3,6 +3,7 @@
  * and transaction entries are turned into the same requests, so every interaction has one implementation.
  */
 import type { Resource } from '@medplum/fhirtypes';
+import type { DisclosureControl } from '../policy/disclosure-control.ts';
 import type { Store } from '../store/types.ts';
 import type { ResourcePipeline } from './pipeline.ts';
 import type { WriteSession } from './write-session.ts';
@@ -61,10 +62,14 @@ export interface FhirContext {
   /** The authenticated caller; undefined only where no authorization is configured (unit tests of handlers). */
   caller?: Caller;
   store: Store;
+  /** The site's audit trail, which `AuditEvent` reads and searches of site administrators go to (server/audit/). */
+  auditStore?: Store;
   pipeline: ResourcePipeline;
   /** Absolute base URL of this FHIR endpoint, without trailing slash: "http://localhost:8081/fhir". */
   baseUrl: string;
   limits: SiteLimits;
   /** Set while a transaction runs: every write of its entries is staged here and committed at the end. */
   session?: WriteSession;
+  /** The site's disclosure policy, budgets and release ledger (server/policy/); aggregate callers need it. */
+  disclosure?: DisclosureControl;
 }
