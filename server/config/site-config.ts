@@ -6,6 +6,7 @@ import { Ajv } from 'ajv';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { AuthConfig } from '../auth/auth-config.ts';
 
 export interface SiteConfig {
   name: string;
@@ -16,6 +17,9 @@ export interface SiteConfig {
   store: { kind: 'embedded' } | { kind: 'mongodb'; url: string; dbName?: string };
   limits: { bodyLimit: string; defaultCount: number; maxCount: number; maxBundleEntries: number };
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  auth: AuthConfig;
+  cors: { origins: string[] };
+  rateLimit: { requestsPerMinute: number };
 }
 
 export interface SiteOverrides {

@@ -3,6 +3,7 @@
  * CapabilityStatement is generated from it, and the OpenAPI test checks openapi.yaml against it, so none of the
  * three can drift from the others. https://hl7.org/fhir/R4/http.html
  */
+import { authorizeRoute } from '../auth/route-access.ts';
 import type { FhirContext, FhirRequest, FhirResponse } from './context.ts';
 import { processBundle } from './bundle/process-bundle.ts';
 import { capabilityStatement } from './capabilities/capability-statement.ts';
@@ -68,7 +69,7 @@ export const routes: Route[] = [
 /** Finds the route for a request and runs it; `dispatch` is also how Bundle entries run. */
 export async function dispatch(req: FhirRequest, ctx: FhirContext): Promise<FhirResponse> {
   const { route, params } = matchRoute(req.method, req.path);
-  return route.handler(req, ctx, params);
+  return route.handler(req, authorizeRoute(route, params, req, ctx), params);
 }
 
 /** The route a method and path select, or the right error: 404 unknown type or path, 405 wrong method. */

@@ -1,0 +1,99 @@
+/**
+ * The Store as one caller may see it. Every read path of the FHIR layer (read, vread, history, search, chains,
+ * `_has`, `_include`, `_revinclude`, conditional matches, transaction entries) goes through `ctx.store`, so
+ * confining this one object confines them all: types the scopes do not cover are invisible, and a caller with
+ * `patient/` scopes sees and writes only its patient's compartment.
+ * https://build.fhir.org/ig/HL7/smart-app-launch/scopes-and-launch-context.html#scopes-for-requesting-clinical-data
+ */
+import type { Resource } from '@medplum/fhirtypes';
+import { forbidden } from '../fhir/outcomes.ts';
+import { extractIndexEntries } from '../search/extract.ts';
+import type { Filter, HistoryQuery, Store, StoredVersion, StoreQuery, StoreWrite } from '../store/types.ts';
+import { maySee, type CallerAccess } from './caller-access.ts';
+
+export class ScopedStore implements Store {
+  constructor(
+    readonly inner: Store,
+    private readonly access: CallerAccess,
+  ) {}
+
+  open(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  /** The underlying store belongs to the site, which closes it. */
+  close(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  async read(type: string, id: string): Promise<StoredVersion | undefined> {
+    if (!maySee(this.access, type)) return undefined;
+    const version = await this.inner.read(type, id);
+    return version && this.visible(version) ? version : undefined;
+  }
+
+  async readVersion(type: string, id: string, vid: number): Promise<StoredVersion | undefined> {
+    if (!maySee(this.access, type)) return undefined;
+    const version = await this.inner.readVersion(type, id, vid);
+    return version && this.visible(version) ? version : undefined;
+  }
+
+  async history(query: HistoryQuery): Promise<{ versions: StoredVersion[]; total: number }> {
+    if (query.type && !maySee(this.access, query.type)) return { versions: [], total: 0 };
+    if (!this.access.compartment) return this.inner.history(query);
+    if (!query.type || !query.id) {
+      throw forbidden('Rule patient-compartment: history of a type or of the system is not available to patient/ scopes; ask for one resource\'s history');
+    }
+    if (!(await this.read(query.type, query.id))) return { versions: [], total: 0 };
+    const { versions, total } = await this.inner.history(query);
+    const kept = versions.filter((v) => v.deleted || this.visible(v));
+    return { versions: kept, total: total - (versions.length - kept.length) };
+  }
+
+  find(query: StoreQuery): Promise<StoredVersion[]> {
+    const filter = this.confine(query.filter);
+    return filter ? this.inner.find({ ...query, filter }) : Promise.resolve([]);
+  }
+
+  count(filter: Filter): Promise<number> {
+    const confined = this.confine(filter);
+    return confined ? this.inner.count(confined) : Promise.resolve(0);
+  }
+
+  async commit(writes: StoreWrite[]): Promise<void> {
+    for (const write of writes) {
+      if (!maySee(this.access, write.type)) throw forbidden(`Rule smart-scope: no scope covers ${write.type}`);
+      const { compartment } = this.access;
+      if (!compartment) continue;
+      // Both the version replaced and the new one must be the patient's: nothing moves in or out of the compartment.
+      const before = write.expectedVid > 0 ? await this.inner.read(write.type, write.id) : undefined;
+      const beforeOk = !before || before.deleted || this.visible(before);
+      const afterOk = write.deleted || write.index.compartments.includes(compartment);
+      if (!beforeOk || !afterOk) {
+        throw forbidden(`Rule patient-compartment: ${write.type}/${write.id} is not in the compartment of ${compartment}, which the token's patient/ scopes confine writes to`);
+      }
+    }
+    return this.inner.commit(writes);
+  }
+
+  /** The filter restricted to what the caller may see, or undefined when it can see nothing of it. */
+  private confine(filter: Filter): Filter | undefined {
+    const type = filter.type;
+    if (typeof type === 'string' && !maySee(this.access, type)) return undefined;
+    const types = (type as { $in?: unknown } | undefined)?.$in;
+    if (Array.isArray(types) && !types.every((t) => typeof t === 'string' && maySee(this.access, t))) {
+      filter = { ...filter, type: { $in: types.filter((t) => typeof t === 'string' && maySee(this.access, t)) } };
+    }
+    const { compartment } = this.access;
+    if (!compartment) return filter;
+    if (filter.compartments === undefined) return { ...filter, compartments: compartment };
+    return { $and: [filter, { compartments: compartment }] };
+  }
+
+  private visible(version: StoredVersion): boolean {
+    const { compartment } = this.access;
+    if (!compartment) return true;
+    if (version.deleted) return false;
+    return extractIndexEntries(JSON.parse(version.json) as Resource).compartments.includes(compartment);
+  }
+}
