@@ -1,0 +1,165 @@
+/**
+ * Search at a million resources (issue 5): the issue's query shapes through the real search stack
+ * (parseSearchRequest -> searchResources) over the EmbeddedStore, the same questions to the Postgres jsonb+GIN peer
+ * (PGlite) loaded with the same data in the same run, and a full scan of the data for scale.
+ * The load writes StoreWrites (extractIndexEntries + serialized JSON) straight into the store in large commits:
+ * validation is bypassed for the load, which the output says.
+ * Size: BENCH_SEARCH_PATIENTS (default 5,000 patients = 1,000,000 resources). Run alone: npm run bench -- search.bench
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Resource } from '@medplum/fhirtypes';
+import { searchResources } from '../server/search/execute.ts';
+import { extractIndexEntries } from '../server/search/extract.ts';
+import { parseSearchRequest } from '../server/search/parse.ts';
+import { EmbeddedStore } from '../server/store/embedded/embedded-store.ts';
+import type { StoreWrite } from '../server/store/types.ts';
+import type { BenchRow } from './bench-types.ts';
+import { patientResources, RESOURCES_PER_PATIENT } from './search-data.ts';
+import { PostgresJsonbPeer } from './search-peer.ts';
+
+const PATIENTS = Number(process.env.BENCH_SEARCH_PATIENTS ?? 5000);
+const COMMIT_SIZE = 10_000;
+const LOINC = 'http://loinc.org';
+const CODE = '2339-0'; // glucose: a mid-frequency code
+const PEER_MEASURED_AT = '(peer measured in this run)';
+
+function log(message: string): void {
+  process.stderr.write(`  [search bench] ${message}\n`);
+}
+
+/** Median wall time of `fn` in milliseconds over `runs` runs, after one warm-up run. */
+async function medianMs(fn: () => Promise<unknown>, runs = 7): Promise<number> {
+  await fn();
+  const times: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const started = process.hrtime.bigint();
+    await fn();
+    times.push(Number(process.hrtime.bigint() - started) / 1e6);
+  }
+  return times.sort((a, b) => a - b)[Math.floor(runs / 2)];
+}
+
+async function loadBoth(store: EmbeddedStore, peer: PostgresJsonbPeer): Promise<{ ours: number; peer: number; extractUs: number; bytes: number }> {
+  const lastUpdated = new Date('2024-06-01T00:00:00Z');
+  const meta = { versionId: '1', lastUpdated: lastUpdated.toISOString() };
+  let writes: StoreWrite[] = [];
+  let batch: Resource[] = [];
+  let ourMs = 0;
+  let peerMs = 0;
+  let extractNs = 0n;
+  let bytes = 0;
+  let count = 0;
+  const flush = async () => {
+    let started = process.hrtime.bigint();
+    await store.commit(writes);
+    ourMs += Number(process.hrtime.bigint() - started) / 1e6;
+    started = process.hrtime.bigint();
+    await peer.insert(batch);
+    peerMs += Number(process.hrtime.bigint() - started) / 1e6;
+    writes = [];
+    batch = [];
+  };
+  for (let p = 0; p < PATIENTS; p++) {
+    for (const resource of patientResources(p)) {
+      resource.meta = meta;
+      const started = process.hrtime.bigint();
+      const index = extractIndexEntries(resource);
+      const json = JSON.stringify(resource);
+      const took = process.hrtime.bigint() - started;
+      extractNs += took;
+      ourMs += Number(took) / 1e6;
+      bytes += json.length;
+      writes.push({ type: resource.resourceType, id: resource.id!, vid: 1, expectedVid: 0, lastUpdated, deleted: false, json, index });
+      batch.push(resource);
+      if (writes.length >= COMMIT_SIZE) await flush();
+      if (++count % 100_000 === 0) log(`loaded ${count.toLocaleString('en-US')} resources`);
+    }
+  }
+  if (writes.length > 0) await flush();
+  const started = process.hrtime.bigint();
+  await peer.createIndexes();
+  peerMs += Number(process.hrtime.bigint() - started) / 1e6;
+  return { ours: ourMs, peer: peerMs, extractUs: Number(extractNs) / 1000 / count, bytes };
+}
+
+function search(store: EmbeddedStore, type: string | undefined, query: string) {
+  return () => searchResources(store, parseSearchRequest(type, [...new URLSearchParams(query)] as [string, string][], { maxCount: 1000 }));
+}
+
+/** Every current resource parsed and tested in plain JS: what answering without any index costs. */
+async function fullScanMs(store: EmbeddedStore): Promise<number> {
+  const started = process.hrtime.bigint();
+  const all = await store.find({ filter: { deleted: false } });
+  let n = 0;
+  for (const version of all) {
+    const r = JSON.parse(version.json) as { code?: { coding?: { code?: string }[] }; effectiveDateTime?: string };
+    if (r.code?.coding?.some((c) => c.code === CODE) && (r.effectiveDateTime ?? '') >= '2020' && (r.effectiveDateTime ?? '') < '2021') n++;
+  }
+  if (n < 0) throw new Error('unreachable');
+  return Number(process.hrtime.bigint() - started) / 1e6;
+}
+
+/** What a result was, so a reader of the log sees that both sides answered the same question. */
+function describe(result: unknown): string {
+  if (typeof result === 'number') return `count ${result}`;
+  if (Array.isArray(result)) return `${result.length} rows`;
+  const r = result as { total?: number; matches?: unknown[]; included?: unknown[] } | undefined;
+  if (r?.matches) return `total ${r.total} with ${r.matches.length} matches + ${r.included?.length ?? 0} included`;
+  return result ? 'found' : 'not found';
+}
+
+export async function benchSearch(): Promise<BenchRow[]> {
+  const dir = await mkdtemp(join(tmpdir(), 'vitrine-search-bench-'));
+  const store = new EmbeddedStore({ dir, compactEvery: Number.MAX_SAFE_INTEGER });
+  await store.open();
+  const peer = await PostgresJsonbPeer.create();
+  const resources = PATIENTS * RESOURCES_PER_PATIENT;
+  const rows: BenchRow[] = [];
+  try {
+    log(`generating and loading ${resources.toLocaleString('en-US')} resources into both stores (validation bypassed for the load)`);
+    const load = await loadBoth(store, peer);
+    const heapMb = process.memoryUsage().heapUsed / 1e6;
+    rows.push(
+      { name: `load ${resources} resources, ours (extract + commit, no validation)`, value: Math.round(resources / (load.ours / 1000)), unit: 'res/s', target: Math.round(resources / (load.peer / 1000)) },
+      { name: 'index extraction per resource', value: load.extractUs, unit: 'µs', target: 100, lowerIsBetter: true },
+      { name: 'heap after load / JSON size', value: Number(((heapMb * 1e6) / load.bytes).toFixed(2)), unit: '×', target: 3, lowerIsBetter: true },
+    );
+    log('measuring full scan');
+    const scan = await fullScanMs(store);
+    rows.push({ name: 'full scan (parse + test every resource)', value: scan, unit: 'ms' });
+
+    const shapes: { name: string; target?: number; ours: () => Promise<unknown>; peer: () => Promise<unknown> }[] = [
+      { name: 'token count', target: 20, ours: search(store, 'Observation', `code=${LOINC}|${CODE}&_summary=count`), peer: () => peer.tokenCount(LOINC, CODE) },
+      {
+        name: 'token + one-year date count',
+        target: 20,
+        ours: search(store, 'Observation', `code=${LOINC}|${CODE}&date=ge2020-01-01&date=lt2021-01-01&_summary=count`),
+        peer: () => peer.tokenDateCount(LOINC, CODE, '2020-01-01', '2021-01-01'),
+      },
+      {
+        name: '_has cohort count, two criteria',
+        target: 50,
+        ours: search(store, 'Patient', `_has:Observation:patient:code=${LOINC}|4548-4&_has:Condition:patient:code=http://snomed.info/sct|44054006&_summary=count`),
+        peer: () => peer.cohortCount('4548-4', '44054006'),
+      },
+      { name: 'date-sorted first page (_count=10)', target: 2, ours: search(store, 'Observation', `code=${LOINC}|${CODE}&_sort=-date&_count=10`), peer: () => peer.sortedFirstPage(LOINC, CODE) },
+      { name: '_include first page', ours: search(store, 'Observation', `code=${LOINC}|${CODE}&_count=10&_include=Observation:subject`), peer: () => peer.firstPageWithSubjects(LOINC, CODE) },
+      { name: 'read by id', ours: () => store.read('Patient', `p${PATIENTS >> 1}`), peer: () => peer.readById('Patient', `p${PATIENTS >> 1}`) },
+    ];
+    for (const shape of shapes) {
+      log(`measuring ${shape.name}: ours ${describe(await shape.ours())}, peer ${describe(await shape.peer())}`);
+      const ours = await medianMs(shape.ours);
+      const theirs = await medianMs(shape.peer);
+      rows.push({ name: `${shape.name}: ours vs Postgres jsonb+GIN ${PEER_MEASURED_AT}`, value: ours, unit: 'ms', target: theirs, lowerIsBetter: true });
+      if (shape.target !== undefined) rows.push({ name: `${shape.name}: ours vs issue target`, value: ours, unit: 'ms', target: shape.target, lowerIsBetter: true });
+      rows.push({ name: `${shape.name}: ours vs full scan`, value: ours, unit: 'ms', target: scan, lowerIsBetter: true });
+    }
+    return rows;
+  } finally {
+    await peer.close();
+    await store.close().catch(() => undefined);
+    await rm(dir, { recursive: true, force: true });
+  }
+}
