@@ -2,6 +2,7 @@
  * The `vitrine` command. Each command lives in its own module under server/commands/ and is listed once here.
  * Output meant for people goes to stderr; stdout carries only what a script may consume.
  */
+import { hubCommand } from './commands/hub-command.ts';
 import { siteCommand } from './commands/site-command.ts';
 import { ConfigError } from './config/site-config.ts';
 import { runDemo } from './demo.ts';
@@ -15,6 +16,10 @@ const COMMANDS: Record<string, Command> = {
   site: {
     usage: 'vitrine site [--config FILE] [--port P] [--data DIR]   serve one site (MONGODB_URL selects MongoDB)',
     run: siteCommand,
+  },
+  hub: {
+    usage: 'vitrine hub --config FILE [--port P]                  the federation hub over the configured sites',
+    run: hubCommand,
   },
   demo: {
     usage: 'vitrine demo                                            three sites on 8081-8083 (VITRINE_DATA sets the data root)',

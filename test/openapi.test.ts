@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { routes } from '../server/fhir/routes.ts';
+import { hubRoutes } from '../server/federation/hub-routes.ts';
 import { createTestSite, type TestSite } from './support/test-site.ts';
 
 type OpenApi = { paths: Record<string, Record<string, unknown>> };
@@ -40,9 +41,15 @@ describe('openapi.yaml', () => {
     assert.deepEqual(expressRoutes.filter((key) => !documented.has(key)), []);
   });
 
+  it('describes every route of the hub', () => {
+    const missing = hubRoutes.map((r) => `${r.method} ${openApiPath(r.path)}`).filter((key) => !documented.has(key));
+    assert.deepEqual([...missing, ...['GET /metrics', 'GET /healthz'].filter((k) => !documented.has(k))], []);
+  });
+
   it('describes no route that does not exist', () => {
-    const real = new Set(routes.map((r) => `${r.method} ${openApiPath(r.path)}`));
+    const real = new Set([...routes, ...hubRoutes].map((r) => `${r.method} ${openApiPath(r.path)}`));
     real.add('GET /healthz');
+    real.add('GET /metrics');
     assert.deepEqual([...documented].filter((key) => !real.has(key)), []);
   });
 });

@@ -1,0 +1,38 @@
+/** The hub's CapabilityStatement: what the hub really offers, generated from its route table. */
+import type { CapabilityStatement } from '@medplum/fhirtypes';
+import type { FhirResponse } from '../fhir/context.ts';
+import { resourceTypes } from '../fhir/definitions.ts';
+import type { HubContext } from './hub-context.ts';
+import { hubRoutes } from './hub-routes.ts';
+
+export function hubCapabilityStatement(hub: HubContext): FhirResponse {
+  const counts = hubRoutes.some((r) => r.path.join('/') === '{type}');
+  const operations = hubRoutes.filter((r) => r.path.some((s) => s.startsWith('$')));
+  const statement: CapabilityStatement = {
+    resourceType: 'CapabilityStatement',
+    status: 'active',
+    date: new Date().toISOString(),
+    kind: 'instance',
+    software: { name: 'Vitrine hub' },
+    implementation: {
+      description: `Vitrine hub over ${hub.sites.length} sites: aggregate operations only (counts with _summary=count, $-operations). Row-level access is refused.`,
+      url: hub.baseUrl,
+    },
+    fhirVersion: '4.0.1',
+    format: ['application/fhir+json', 'application/json'],
+    rest: [
+      {
+        mode: 'server',
+        documentation: 'Searches are answered with _summary=count only, merged over the sites. `_site=name` restricts a request to some sites.',
+        resource: [...resourceTypes()].map((type) => ({
+          type: type as 'Patient',
+          interaction: counts ? [{ code: 'search-type' as const, documentation: '_summary=count only' }] : [],
+          operation: operations
+            .filter((r) => r.path[0] === type || r.path[0] === '{type}')
+            .map((r) => ({ name: r.path[r.path.length - 1].slice(1), definition: `http://hl7.org/fhir/OperationDefinition/${r.path[r.path.length - 1].slice(1)}` })),
+        })),
+      },
+    ],
+  };
+  return { status: 200, resource: statement };
+}

@@ -1,0 +1,43 @@
+/** A running hub: config -> site clients -> app -> HTTP server, with graceful shutdown. The hub keeps no patient data. */
+import type { Server } from 'node:http';
+import { pino, type Logger } from 'pino';
+import type { HubConfig } from './config/hub-config.ts';
+import { AsyncJobs } from './federation/async-jobs.ts';
+import { HubMetrics } from './federation/metrics.ts';
+import { SiteClient } from './federation/site-client.ts';
+import { createHubApp, type HubState } from './http/hub-app.ts';
+
+export interface RunningHub {
+  config: HubConfig;
+  url: string;
+  logger: Logger;
+  close(): Promise<void>;
+}
+
+export function createHubState(config: HubConfig): HubState {
+  return {
+    config,
+    sites: config.sites.map((site) => new SiteClient(site, config.circuitBreaker)),
+    metrics: new HubMetrics(),
+    jobs: new AsyncJobs(config.asyncResultTtlSeconds * 1000),
+  };
+}
+
+export async function startHub(config: HubConfig, logger: Logger = pino({ level: config.logLevel, base: { hub: config.name } })): Promise<RunningHub> {
+  const app = createHubApp(createHubState(config), logger, config.publicUrl);
+  const server: Server = await new Promise((resolve, reject) => {
+    const s = app.listen(config.port, config.host, () => resolve(s));
+    s.once('error', reject);
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  const url = `http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${port}/fhir`;
+  logger.info({ url, sites: config.sites.map((s) => s.name) }, 'hub listening');
+  let closing: Promise<void> | undefined;
+  const close = () =>
+    (closing ??= new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeIdleConnections();
+    }));
+  return { config, url, logger, close };
+}

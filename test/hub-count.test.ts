@@ -1,0 +1,194 @@
+/** The hub's federated count over real sites and misbehaving ones: merge, hub policy, faults, refusals, async. */
+import assert from 'node:assert/strict';
+import type { Server } from 'node:http';
+import { pino } from 'pino';
+import supertest from 'supertest';
+import { hubConfigFrom, type HubConfig } from '../server/config/hub-config.ts';
+import { createHubApp } from '../server/http/hub-app.ts';
+import { createHubState } from '../server/hub.ts';
+import { deadSite, failingSite, hangingSite, malformedSite, refusingSite, type FakeSite } from './support/fake-sites.ts';
+import { createTestSite, FHIR_JSON, type TestSite } from './support/test-site.ts';
+
+const SECRET = 'Jane Q. Doe, MRN 998877';
+
+interface LiveSite {
+  site: TestSite;
+  server: Server;
+  url: string;
+}
+
+async function liveSite(females: number, males: number): Promise<LiveSite> {
+  const site = await createTestSite();
+  const entry = [
+    ...Array.from({ length: females }, () => ({ resource: { resourceType: 'Patient', gender: 'female' }, request: { method: 'POST', url: 'Patient' } })),
+    ...Array.from({ length: males }, () => ({ resource: { resourceType: 'Patient', gender: 'male' }, request: { method: 'POST', url: 'Patient' } })),
+  ];
+  const res = await site.http.post('/fhir').set('Content-Type', FHIR_JSON).send({ resourceType: 'Bundle', type: 'transaction', entry });
+  assert.equal(res.status, 200);
+  const server = await new Promise<Server>((resolve) => {
+    const s = site.app.listen(0, '127.0.0.1', () => resolve(s));
+  });
+  return { site, server, url: `http://127.0.0.1:${(server.address() as { port: number }).port}/fhir` };
+}
+
+function hubFor(sites: { name: string; url: string }[], overrides: Partial<HubConfig> = {}) {
+  const config = hubConfigFrom(
+    { name: 'test-hub', deadlineMs: 1500, sites: sites.map((s) => ({ ...s, timeoutMs: 400, retries: 1 })), policy: { minCellSize: 11 }, ...overrides },
+    'test',
+  );
+  const state = createHubState(config);
+  return { http: supertest(createHubApp(state, pino({ level: 'silent' }))), state };
+}
+
+type OutcomeIssue = { severity: string; code: string; diagnostics?: string; expression?: string[] };
+const outcomeOf = (body: { entry?: { resource: { resourceType: string; issue: OutcomeIssue[] } }[] }) =>
+  body.entry?.find((e) => e.resource.resourceType === 'OperationOutcome')?.resource.issue ?? [];
+
+describe('hub: federated counts', function () {
+  this.timeout(30_000);
+  let a: LiveSite, b: LiveSite, c: LiveSite;
+  const fakes: FakeSite[] = [];
+
+  before(async () => {
+    [a, b, c] = await Promise.all([liveSite(20, 3), liveSite(15, 1), liveSite(5, 12)]);
+  });
+  after(async () => {
+    for (const s of [a, b, c]) {
+      s.server.close();
+      await s.site.close();
+    }
+    await Promise.all(fakes.map((f) => f.close()));
+  });
+  const three = () => [
+    { name: 'site-a', url: a.url },
+    { name: 'site-b', url: b.url },
+    { name: 'site-c', url: c.url },
+  ];
+
+  it('sums the site counts and shows per-site counts where allowed', async () => {
+    const { http } = hubFor(three());
+    const res = await http.get('/fhir/Patient?gender=female&_summary=count');
+    assert.equal(res.status, 200);
+    assert.equal(res.body.type, 'searchset');
+    assert.equal(res.body.total, 40);
+    const issues = outcomeOf(res.body);
+    assert.ok(issues.some((i) => i.diagnostics === 'site-a: 20'));
+    assert.ok(!issues.some((i) => i.code === 'incomplete'));
+  });
+
+  it('restricts to the sites named by _site and refuses unknown site names', async () => {
+    const { http } = hubFor(three());
+    const res = await http.get('/fhir/Patient?gender=male&_summary=count&_site=site-b,site-c');
+    assert.equal(res.body.total, 13);
+    assert.equal((await http.get('/fhir/Patient?_summary=count&_site=nowhere')).status, 400);
+  });
+
+  it('suppresses a merged count below the hub minimum', async () => {
+    const { http } = hubFor(three());
+    const res = await http.get('/fhir/Patient?gender=male&_summary=count&_site=site-a,site-b');
+    assert.equal(res.status, 200);
+    assert.equal(res.body.total, undefined);
+    assert.ok(outcomeOf(res.body).some((i) => i.code === 'suppressed'));
+    assert.doesNotMatch(JSON.stringify(res.body), /\b4\b/);
+  });
+
+  it('rounds merged counts when the hub policy says so', async () => {
+    const { http } = hubFor(three(), { policy: { minCellSize: 11, rounding: 10, suppressedSites: 'at-least', showPerSite: false } });
+    const res = await http.get('/fhir/Patient?gender=female&_summary=count');
+    assert.equal(res.body.total, 40);
+    const res2 = await http.get('/fhir/Patient?_summary=count&_site=site-a');
+    assert.equal(res2.body.total, 20);
+    const res3 = await http.get('/fhir/Patient?_summary=count&_site=site-b');
+    assert.equal(res3.body.total, 20, '16 rounds to 20');
+    assert.ok(!outcomeOf(res3.body).some((i) => /site-b: 16/.test(i.diagnostics ?? '')));
+  });
+
+  it('answers within its deadline with the healthy sites when others hang, fail, lie or are down, naming each failure', async () => {
+    const [hanging, failing, malformed, dead, refusing] = await Promise.all([hangingSite(), failingSite(SECRET), malformedSite(), deadSite(), refusingSite(SECRET)]);
+    fakes.push(hanging, failing, malformed, dead, refusing);
+    const { http } = hubFor([
+      ...three(),
+      { name: 'hanging', url: hanging.url },
+      { name: 'failing', url: failing.url },
+      { name: 'malformed', url: malformed.url },
+      { name: 'dead', url: dead.url },
+      { name: 'refusing', url: refusing.url },
+    ]);
+    const started = Date.now();
+    const res = await http.get('/fhir/Patient?gender=female&_summary=count');
+    const elapsed = Date.now() - started;
+    assert.ok(elapsed < 1500 + 500, `answered after ${elapsed} ms`);
+    assert.equal(res.status, 200);
+    assert.equal(res.body.total, 40);
+    const issues = outcomeOf(res.body);
+    assert.ok(issues.some((i) => i.code === 'incomplete'), 'marked partial');
+    for (const name of ['hanging', 'failing', 'malformed', 'dead', 'refusing']) {
+      assert.ok(issues.some((i) => i.expression?.includes(`site:${name}`)), `${name} named`);
+    }
+    assert.ok(issues.some((i) => /refusing: .*rule min-cell-size/.test(i.diagnostics ?? '')), 'the refusal rule is named');
+    assert.doesNotMatch(JSON.stringify(res.body), /Jane|998877/, 'no site error text leaks');
+    // Per-site numbers would tell which sites answered: they are still shown only for cells no site suppressed.
+  });
+
+  it('answers 503 naming every site when none answered', async () => {
+    const dead = await deadSite();
+    const { http } = hubFor([{ name: 'dead', url: dead.url }]);
+    const res = await http.get('/fhir/Patient?_summary=count');
+    assert.equal(res.status, 503);
+    assert.equal(res.body.resourceType, 'OperationOutcome');
+    assert.match(JSON.stringify(res.body), /site:dead/);
+  });
+
+  it('refuses everything row-level with the rule named', async () => {
+    const { http } = hubFor(three());
+    for (const [method, path] of [
+      ['get', '/fhir/Patient'],
+      ['get', '/fhir/Patient?gender=female'],
+      ['get', '/fhir/Patient/123'],
+      ['get', '/fhir/Patient/123/_history'],
+      ['get', '/fhir/_history'],
+      ['post', '/fhir'],
+      ['post', '/fhir/Patient'],
+      ['delete', '/fhir/Patient/123'],
+    ] as const) {
+      const res = await http[method](path).set('Content-Type', FHIR_JSON).send(method === 'post' ? { resourceType: 'Patient' } : undefined);
+      assert.equal(res.status, 403, `${method} ${path}`);
+      assert.match(JSON.stringify(res.body), /hub-aggregate-only/, `${method} ${path}`);
+    }
+  });
+
+  it('runs a count asynchronously with Prefer: respond-async and a status URL', async () => {
+    const { http } = hubFor(three());
+    const started = await http.get('/fhir/Patient?gender=female&_summary=count').set('Prefer', 'respond-async');
+    assert.equal(started.status, 202);
+    const status = new URL(started.headers['content-location']).pathname;
+    let res = await http.get(status);
+    for (let i = 0; i < 100 && res.status === 202; i++) {
+      assert.ok(res.headers['x-progress']);
+      await new Promise((r) => setTimeout(r, 20));
+      res = await http.get(status);
+    }
+    assert.equal(res.status, 200);
+    assert.equal(res.body.type, 'batch-response');
+    assert.equal(res.body.entry[0].response.status, '200 OK');
+    assert.equal(res.body.entry[0].resource.total, 40);
+  });
+
+  it('exposes per-site request counts and latency at /metrics', async () => {
+    const { http } = hubFor(three());
+    await http.get('/fhir/Patient?_summary=count');
+    const res = await http.get('/metrics');
+    assert.equal(res.status, 200);
+    assert.match(res.text, /vitrine_hub_site_requests_total\{site="site-a",outcome="ok"\} 1/);
+    assert.match(res.text, /vitrine_hub_site_latency_ms_count\{site="site-b"\} 1/);
+  });
+
+  it('lists only aggregate capabilities in its CapabilityStatement', async () => {
+    const { http } = hubFor(three());
+    const cs = (await http.get('/fhir/metadata')).body;
+    assert.equal(cs.resourceType, 'CapabilityStatement');
+    const interactions = new Set(cs.rest[0].resource.flatMap((r: { interaction: { code: string }[] }) => r.interaction.map((i) => i.code)));
+    assert.deepEqual([...interactions], ['search-type']);
+    assert.equal(cs.rest[0].interaction, undefined);
+  });
+});
