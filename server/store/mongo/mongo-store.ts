@@ -49,7 +49,7 @@ export class MongoStore implements Store {
     await this.client.connect();
     const db = this.client.db(this.options.dbName ?? (this.client.options.dbName || 'vitrine'));
     const collections = storeCollections(db);
-    this.transactions = !this.options.forceJournaledCommits && (await supportsTransactions(db));
+    this.transactions = !this.options.forceJournaledCommits && (await supportsTransactions(this.client, db));
     await createStoreIndexes(db, this.logger);
     this.queries = await QueryRunner.create(db, collections.resources, this.logger);
     // Also with transactions: the database may have been written by a standalone server before.
