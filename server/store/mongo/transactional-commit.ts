@@ -6,7 +6,7 @@ import type { MongoClient } from 'mongodb';
 import type { StoreWrite } from '../types.ts';
 import type { StoreCollections } from './collections.ts';
 import { toHistoryDocument, toResourceDocument } from './documents.ts';
-import { conflictFor, replaceCurrentIfUnchanged } from './conflicts.ts';
+import { conflictFor, isDuplicateKey, replaceCurrentIfUnchanged } from './conflicts.ts';
 
 export async function commitInTransaction(
   client: MongoClient,
@@ -22,7 +22,13 @@ export async function commitInTransaction(
         for (const write of writes) {
           const applied = await replaceCurrentIfUnchanged(resources, write, toResourceDocument(write), session);
           if (!applied) throw await conflictFor(resources, write, session);
-          await history.insertOne(toHistoryDocument(write), { session });
+          try {
+            await history.insertOne(toHistoryDocument(write), { session });
+          } catch (err) {
+            // The version was claimed by a journaled writer (the database once ran without transactions).
+            if (isDuplicateKey(err)) throw await conflictFor(resources, write, session);
+            throw err;
+          }
         }
       },
       { readConcern: { level: 'snapshot' }, writeConcern: { w: 'majority' } },
