@@ -3,6 +3,7 @@
  * Output meant for people goes to stderr; stdout carries only what a script may consume.
  */
 import { hubCommand } from './commands/hub-command.ts';
+import { seedCommand, SEED_USAGE } from './commands/seed-command.ts';
 import { siteCommand } from './commands/site-command.ts';
 import { ConfigError } from './config/site-config.ts';
 import { runDemo } from './demo.ts';
@@ -20,6 +21,10 @@ const COMMANDS: Record<string, Command> = {
   hub: {
     usage: 'vitrine hub --config FILE [--port P]                  the federation hub over the configured sites',
     run: hubCommand,
+  },
+  seed: {
+    usage: `${SEED_USAGE}   synthetic patients (deterministic)`,
+    run: seedCommand,
   },
   demo: {
     usage: 'vitrine demo                                            three sites on 8081-8083 (VITRINE_DATA sets the data root)',
