@@ -31,6 +31,12 @@ export interface MongoStoreOptions {
   forceJournaledCommits?: boolean;
 }
 
+/** The database a connection string names (`mongodb://host/vitrine?...`); the driver would default to "test". */
+function databaseNameInUrl(url: string): string | undefined {
+  const name = /^mongodb(?:\+srv)?:\/\/[^/]*\/([^?]+)/.exec(url)?.[1];
+  return name ? decodeURIComponent(name) : undefined;
+}
+
 export class MongoStore implements Store {
   private readonly client: MongoClient;
   private readonly logger: StoreLogger;
@@ -47,7 +53,7 @@ export class MongoStore implements Store {
 
   async open(): Promise<void> {
     await this.client.connect();
-    const db = this.client.db(this.options.dbName ?? (this.client.options.dbName || 'vitrine'));
+    const db = this.client.db(this.options.dbName ?? databaseNameInUrl(this.options.url) ?? 'vitrine');
     const collections = storeCollections(db);
     this.transactions = !this.options.forceJournaledCommits && (await supportsTransactions(this.client, db));
     await createStoreIndexes(db, this.logger);
