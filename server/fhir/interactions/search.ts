@@ -1,5 +1,6 @@
 /** search at type, system and compartment level, answered as a searchset Bundle: https://hl7.org/fhir/R4/search.html */
 import type { Bundle, BundleEntry, BundleLink, OperationOutcome, Resource } from '@medplum/fhirtypes';
+import { aggregateCountBundle } from '../../aggregate/count.ts';
 import { searchResources } from '../../search/execute.ts';
 import { parseSearchRequest } from '../../search/parse.ts';
 import type { SearchRequest } from '../../search/search-request.ts';
@@ -14,6 +15,8 @@ export interface SearchScope {
 }
 
 export async function searchBundle(req: FhirRequest, ctx: FhirContext, scope: SearchScope): Promise<FhirResponse> {
+  // Federation callers get counts through the disclosure policy, and nothing row-level.
+  if (ctx.caller?.role === 'aggregate') return aggregateCountBundle(req, ctx, scope);
   const request = parseSearchRequest(scope.type, req.params, {
     strict: strictHandling(req),
     defaultCount: ctx.limits.defaultCount,

@@ -1,5 +1,6 @@
 /** The $operations a site serves. Each lives in its own file and brings its routes and its canonical definition. */
 import type { Route } from '../routes.ts';
+import { evaluateMeasureOperation } from './evaluate-measure.ts';
 import { validateOperation } from './validate.ts';
 
 export interface OperationEntry {
@@ -12,4 +13,4 @@ export interface OperationEntry {
   routes: Route[];
 }
 
-export const operations: OperationEntry[] = [validateOperation];
+export const operations: OperationEntry[] = [validateOperation, evaluateMeasureOperation];

@@ -1,0 +1,83 @@
+/**
+ * True stratum counts of a group. For aggregate-only callers the strata must not reveal which values exist in a
+ * small group: known value sets (gender, age bands, booleans) are listed whole, zeros included, and other values
+ * held by fewer than k subjects of the initial population are folded into one "(other)" stratum.
+ */
+import type { Patient } from '@medplum/fhirtypes';
+import { compileSubjectExpression, stratumText } from './stratifier-expression.ts';
+import type { PopulationCode, StratifierSpec } from './measure-definition.ts';
+
+export const OTHER = '(other)';
+export const NONE = '(none)';
+
+export interface StratumCounts {
+  /** Component texts, one per component. */
+  key: string[];
+  counts: Map<PopulationCode, number>;
+}
+
+/** The fixed value set of an expression, when it has one. */
+export function knownDomain(expression: string): string[] | undefined {
+  const text = expression.replace(/\s+/g, '');
+  if (/^Patient\.gender$/.test(text)) return ['female', 'male', 'other', 'unknown', NONE];
+  const band = /^(?:Patient\.)?ageBand\((\d{1,3})\)$/.exec(text);
+  if (band) {
+    const width = Number(band[1]);
+    const bands: string[] = [];
+    for (let lo = 0; lo < 110; lo += width) bands.push(`${lo}-${lo + width - 1}`);
+    return [...bands, NONE];
+  }
+  if (/\.(exists|empty)\(\)$/.test(text) || /^Patient\.deceasedBoolean$/.test(text)) return ['false', 'true'];
+  return undefined;
+}
+
+/** Counts per stratum; `foldBelow` > 0 lists known domains whole and folds rare unknown values (aggregate callers). */
+export function stratify(
+  stratifier: StratifierSpec,
+  members: Map<PopulationCode, Set<string>>,
+  patients: Map<string, Patient>,
+  at: Date,
+  foldBelow: number,
+): StratumCounts[] {
+  const initial = members.get('initial-population')!;
+  const fns = stratifier.components.map((c) => compileSubjectExpression(c.expression, 'Patient', at));
+  const domains = stratifier.components.map((c) => (foldBelow > 0 ? knownDomain(c.expression) : undefined));
+  const raw = new Map<string, string[]>();
+  const marginals = fns.map(() => new Map<string, number>());
+  for (const id of initial) {
+    const patient = patients.get(id) as unknown as Record<string, unknown> | undefined;
+    const key = fns.map((fn, i) => {
+      const text = patient ? stratumText(fn(patient)) : NONE;
+      marginals[i].set(text, (marginals[i].get(text) ?? 0) + 1);
+      return text;
+    });
+    raw.set(id, key);
+  }
+  const fold = (i: number, text: string): string => {
+    if (foldBelow <= 0) return text;
+    const domain = domains[i];
+    if (domain) return domain.includes(text) ? text : OTHER;
+    return (marginals[i].get(text) ?? 0) >= foldBelow ? text : OTHER;
+  };
+  const strata = new Map<string, StratumCounts>();
+  const stratumOf = (key: string[]) => {
+    const id = JSON.stringify(key);
+    let s = strata.get(id);
+    if (!s) strata.set(id, (s = { key, counts: new Map() }));
+    return s;
+  };
+  if (foldBelow > 0) for (const key of domainProduct(stratifier, domains, marginals, foldBelow)) stratumOf(key);
+  for (const [code, set] of members) {
+    for (const id of set) {
+      const s = stratumOf(raw.get(id)!.map((t, i) => fold(i, t)));
+      s.counts.set(code, (s.counts.get(code) ?? 0) + 1);
+    }
+  }
+  return [...strata.values()].sort((a, b) => JSON.stringify(a.key).localeCompare(JSON.stringify(b.key)));
+}
+
+/** Every combination of the listed values of each component (known domain, or frequent values plus "(other)"). */
+function domainProduct(stratifier: StratifierSpec, domains: (string[] | undefined)[], marginals: Map<string, number>[], foldBelow: number): string[][] {
+  const lists = stratifier.components.map((_, i) => domains[i] ?? [...[...marginals[i]].filter(([, n]) => n >= foldBelow).map(([t]) => t).sort(), OTHER]);
+  return lists.reduce<string[][]>((acc, list) => acc.flatMap((prefix) => list.map((v) => [...prefix, v])), [[]]);
+}
