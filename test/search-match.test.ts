@@ -2,6 +2,9 @@ import assert from 'node:assert/strict';
 import { Query } from 'mingo';
 import { compileFilter } from '../server/search/compile.ts';
 import { parseSearchRequest } from '../server/search/parse.ts';
+import { compilePredicate } from '../server/store/embedded/filter-predicate.ts';
+import { toMemoryFilter } from '../server/store/embedded/memory-filter.ts';
+import { toMemoryIndexEntries } from '../server/store/embedded/record-codec.ts';
 import { loadFixture, toDocument } from './search-documents.ts';
 
 const documents = ['patient-example', 'observation-blood-pressure', 'observation-glucose', 'condition-example', 'valueset-example']
@@ -11,7 +14,14 @@ const documents = ['patient-example', 'observation-blood-pressure', 'observation
 function matching(type: string, query: string): string[] {
   const filter = compileFilter(parseSearchRequest(type, [...new URLSearchParams(query)]));
   const q = new Query(filter);
-  return documents.filter((d) => q.test(d as unknown as Record<string, unknown>)).map((d) => d.id);
+  const ids = documents.filter((d) => q.test(d as unknown as Record<string, unknown>)).map((d) => d.id);
+  // The embedded store's compiled predicate must agree with mingo on every query (dates as epoch ms there).
+  const predicate = compilePredicate(toMemoryFilter(filter));
+  if (predicate) {
+    const memoryDocuments = documents.map((d) => ({ ...d, ...toMemoryIndexEntries(d), lastUpdated: d.lastUpdated.getTime() }));
+    assert.deepEqual(memoryDocuments.filter(predicate).map((d) => d.id), ids, `compiled predicate differs from mingo for ${query}`);
+  }
+  return ids;
 }
 
 describe('search: compiled filters match the right documents', () => {

@@ -7,7 +7,7 @@ import { issue } from '../fhir/outcomes.ts';
 import type { Store } from '../store/types.ts';
 import { compileSearchFilter } from './compile.ts';
 import { evaluateSearchParameter } from './extract.ts';
-import { parseReference } from './index-keys.ts';
+import { parseReference, referenceKey } from './index-keys.ts';
 import { getSearchParameter } from './registry.ts';
 import type { ParameterFilter, SearchFilter } from './search-request.ts';
 
@@ -42,9 +42,19 @@ async function resolveFilter(
   }
   // _has: resources of filter.type matching the inner filter, then whatever their `code` reference points to.
   const [inner] = await resolveChainedFilters(store, [filter.filter], [filter.type], warnings);
+  const ids = new Set<string>();
+  if (store.referenceKeys) {
+    // The inner matches' reference keys already name their targets: no bodies read, no cap.
+    const prefix = referenceKey(filter.code, '');
+    const keys = await store.referenceKeys({ deleted: false, type: filter.type, $and: [compileSearchFilter(inner)] }, prefix);
+    for (const key of keys) {
+      const typed = parseReference(key.slice(prefix.length));
+      if (typed && (!outerTypes || outerTypes.includes(typed.type))) ids.add(typed.id);
+    }
+    return idFilter(ids);
+  }
   const found = await findCapped(store, filter.type, inner, warnings);
   const def = getSearchParameter(filter.type, filter.code)!;
-  const ids = new Set<string>();
   for (const version of found) {
     for (const value of evaluateSearchParameter(JSON.parse(version.json) as Resource, def)) {
       const ref = typeof value === 'object' && value ? (value as { reference?: unknown }).reference : undefined;
@@ -52,6 +62,10 @@ async function resolveFilter(
       if (typed && (!outerTypes || outerTypes.includes(typed.type))) ids.add(typed.id);
     }
   }
+  return idFilter(ids);
+}
+
+function idFilter(ids: Set<string>): ParameterFilter {
   return { kind: 'parameter', code: '_id', type: 'token', values: [...ids].map((code) => ({ kind: 'token', code })) };
 }
 

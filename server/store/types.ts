@@ -105,6 +105,12 @@ export interface Store {
   find(query: StoreQuery): Promise<StoredVersion[]>;
   /** The number of current documents matching the filter. */
   count(filter: Filter): Promise<number>;
+  /**
+   * The distinct `ref` keys starting with `prefix` ("patient|") among current documents matching the filter, so
+   * `_has` finds the referenced resources without reading bodies (MongoDB: `distinct('ref', filter)`). Optional:
+   * search falls back to reading the matching resources.
+   */
+  referenceKeys?(filter: Filter, prefix: string): Promise<string[]>;
   /** Applies all writes atomically and durably before resolving; throws StoreConflictError on a version mismatch. */
   commit(writes: StoreWrite[]): Promise<void>;
 }

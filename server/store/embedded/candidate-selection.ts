@@ -23,18 +23,21 @@ export interface CandidatePlan {
   exact: boolean;
 }
 
-export function planCandidates(filter: Filter, index: IndexLookups): CandidatePlan {
+export function planCandidates(filter: Filter, index: IndexLookups, outerType?: string): CandidatePlan {
   const plan: CandidatePlan = { sets: [], excludeDeleted: false, exact: true };
+  // `id` is unique only within a type: the type may come from the enclosing filter of an `$and` part.
+  const type = typeof filter.type === 'string' ? filter.type : outerType;
   for (const [field, condition] of Object.entries(filter)) {
     if (field === '$and' && Array.isArray(condition)) {
-      for (const part of condition as Filter[]) mergeInto(plan, planCandidates(part, index));
+      for (const part of condition as Filter[]) mergeInto(plan, planCandidates(part, index, type));
     } else if (field === '$or' && Array.isArray(condition)) {
-      mergeInto(plan, planUnion(condition as Filter[], index));
+      mergeInto(plan, planUnion(condition as Filter[], index, type));
     } else if (field === 'deleted' && typeof condition === 'boolean') {
       if (condition) plan.sets.push(index.tombstones);
       else plan.excludeDeleted = true;
-    } else if (field === 'id' && typeof condition === 'string' && typeof filter.type === 'string') {
-      plan.sets.push(index.lookupId(`${filter.type}/${condition}`));
+    } else if (field === 'id' && type !== undefined && idList(condition)) {
+      // `_id` searches and resolved `_has` conditions: one lookup per id instead of a scan of the type.
+      plan.sets.push(unionOf(idList(condition)!.map((id) => index.lookupId(`${type}/${id}`))));
     } else if (field === '_id' || isIndexedField(field)) {
       const keys = keyConditions(condition);
       if (!keys.complete) plan.exact = false;
@@ -57,14 +60,21 @@ export function* candidateIds(plan: CandidatePlan, tombstones: ReadonlySet<strin
   }
 }
 
+/** The ids an `id` condition names: a string or `{ $in: [...] }` (nothing else, so the plan stays exact). */
+function idList(condition: unknown): string[] | undefined {
+  if (typeof condition === 'string') return [condition];
+  if (isPlainObject(condition) && Object.keys(condition).length === 1 && isStringArray(condition.$in)) return condition.$in;
+  return undefined;
+}
+
 function mergeInto(plan: CandidatePlan, part: CandidatePlan): void {
   plan.sets.push(...part.sets);
   plan.excludeDeleted ||= part.excludeDeleted;
   plan.exact &&= part.exact;
 }
 
-function planUnion(branches: Filter[], index: IndexLookups): CandidatePlan {
-  const plans = branches.map((branch) => planCandidates(branch, index));
+function planUnion(branches: Filter[], index: IndexLookups, type: string | undefined): CandidatePlan {
+  const plans = branches.map((branch) => planCandidates(branch, index, type));
   if (plans.length === 0 || plans.some((p) => p.sets.length === 0)) {
     return { sets: [], excludeDeleted: false, exact: false };
   }

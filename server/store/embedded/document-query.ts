@@ -1,25 +1,31 @@
 /**
  * find() and count() over the in-memory documents: candidates from the inverted index, the full MongoDB filter
- * evaluated by mingo on those candidates only, then MongoDB's sort order and skip/limit.
+ * evaluated on those candidates only (a compiled JS predicate, or mingo for operators it does not cover), then
+ * MongoDB's sort order and skip/limit. A small page of a sorted search keeps only the best `skip + limit` matches
+ * instead of sorting them all.
  */
 import { Query } from 'mingo';
 import type { Filter, StoreQuery } from '../types.ts';
 import { candidateIds, planCandidates, type CandidatePlan, type IndexLookups } from './candidate-selection.ts';
-import { compareBySortSpec } from './document-sort.ts';
+import { sortTuples, type SortSpec } from './document-sort.ts';
+import { compilePredicate } from './filter-predicate.ts';
 import type { MemoryDocument, MemoryState, ResourceRecord } from './memory-state.ts';
 import { toMemoryFilter } from './memory-filter.ts';
+
+/** Up to this many kept matches, a sorted page is picked by insertion instead of a full sort. */
+const TOP_K_LIMIT = 2000;
 
 export function findRecords(state: MemoryState, query: StoreQuery): ResourceRecord[] {
   const plan = planCandidates(query.filter, indexLookups(state));
   const matches = matchingDocuments(state, plan, query.filter);
   const skip = query.skip ?? 0;
   const limit = query.limit ?? Infinity;
-  const page: MemoryDocument[] = [];
+  let page: MemoryDocument[];
   if (query.sort && query.sort.length > 0) {
-    const all = [...matches].sort(compareBySortSpec(query.sort));
-    page.push(...all.slice(skip, skip + limit));
+    page = sortedPage(matches, query.sort, skip, limit);
   } else {
     // Without a sort, stop as soon as the page is full.
+    page = [];
     let skipped = 0;
     for (const document of matches) {
       if (page.length >= limit) break;
@@ -30,22 +36,73 @@ export function findRecords(state: MemoryState, query: StoreQuery): ResourceReco
   return page.map((document) => state.records.get(document._id)!);
 }
 
+function sortedPage(matches: Iterable<MemoryDocument>, sort: SortSpec, skip: number, limit: number): MemoryDocument[] {
+  const { valuesOf, compareValues } = sortTuples(sort);
+  const keep = skip + limit;
+  if (keep > TOP_K_LIMIT) {
+    const all = [...matches].map((document) => ({ document, values: valuesOf(document) }));
+    all.sort((a, b) => compareValues(a.values, b.values));
+    return all.slice(skip, skip + limit).map((e) => e.document);
+  }
+  // The best `keep` so far, in order; a match enters only if it beats the worst kept one.
+  const best: { document: MemoryDocument; values: unknown[] }[] = [];
+  for (const document of matches) {
+    const values = valuesOf(document);
+    if (best.length === keep && compareValues(values, best[keep - 1].values) >= 0) continue;
+    let lo = 0;
+    let hi = best.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (compareValues(best[mid].values, values) <= 0) lo = mid + 1;
+      else hi = mid;
+    }
+    best.splice(lo, 0, { document, values });
+    if (best.length > keep) best.pop();
+  }
+  return best.slice(skip).map((e) => e.document);
+}
+
 export function countDocuments(state: MemoryState, filter: Filter): number {
   const plan = planCandidates(filter, indexLookups(state));
   if (plan.exact && plan.sets.length === 0) {
     return state.records.size - (plan.excludeDeleted ? state.tombstones.size : 0);
   }
-  if (plan.exact && plan.sets.length === 1 && !plan.excludeDeleted) return plan.sets[0].size;
+  if (plan.exact && plan.sets.length === 1) {
+    const set = plan.sets[0];
+    if (!plan.excludeDeleted) return set.size;
+    let deleted = 0;
+    if (state.tombstones.size < set.size) for (const id of state.tombstones) deleted += set.has(id) ? 1 : 0;
+    else for (const id of set) deleted += state.tombstones.has(id) ? 1 : 0;
+    return set.size - deleted;
+  }
   let count = 0;
   for (const _document of matchingDocuments(state, plan, filter)) count++;
   return count;
 }
 
-function* matchingDocuments(state: MemoryState, plan: CandidatePlan, filter: Filter): Generator<MemoryDocument> {
-  const query = plan.exact ? undefined : new Query<Record<string, unknown>>(toMemoryFilter(filter));
-  for (const document of candidateDocuments(state, plan)) {
-    if (!query || query.test(document as unknown as Record<string, unknown>)) yield document;
+/** The distinct ref keys with `prefix` of the matching documents (see Store.referenceKeys). */
+export function referenceKeysOf(state: MemoryState, filter: Filter, prefix: string): string[] {
+  const plan = planCandidates(filter, indexLookups(state));
+  const keys = new Set<string>();
+  for (const document of matchingDocuments(state, plan, filter)) {
+    for (const key of document.ref) if (key.startsWith(prefix)) keys.add(key);
   }
+  return [...keys];
+}
+
+function* matchingDocuments(state: MemoryState, plan: CandidatePlan, filter: Filter): Generator<MemoryDocument> {
+  const test = plan.exact ? undefined : documentTest(filter);
+  for (const document of candidateDocuments(state, plan)) {
+    if (!test || test(document)) yield document;
+  }
+}
+
+function documentTest(filter: Filter): (document: MemoryDocument) => boolean {
+  const memoryFilter = toMemoryFilter(filter);
+  const predicate = compilePredicate(memoryFilter);
+  if (predicate) return predicate;
+  const query = new Query<Record<string, unknown>>(memoryFilter);
+  return (document) => query.test(document as unknown as Record<string, unknown>);
 }
 
 function* candidateDocuments(state: MemoryState, plan: CandidatePlan): Generator<MemoryDocument> {

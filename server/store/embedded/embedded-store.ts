@@ -6,7 +6,7 @@ import { mkdir, open, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Filter, HistoryQuery, Store, StoredVersion, StoreQuery, StoreWrite } from '../types.ts';
 import { CommitQueue, type JournalRecord } from './commit-queue.ts';
-import { countDocuments, findRecords } from './document-query.ts';
+import { countDocuments, findRecords, referenceKeysOf } from './document-query.ts';
 import { JournalFile, type StoreLogger } from './journal-file.ts';
 import { currentVersion, MemoryState, toStoredVersion } from './memory-state.ts';
 import { readSnapshot, writeSnapshot } from './snapshot.ts';
@@ -114,6 +114,10 @@ export class EmbeddedStore implements Store {
 
   async count(filter: Filter): Promise<number> {
     return countDocuments(this.openState(), filter);
+  }
+
+  async referenceKeys(filter: Filter, prefix: string): Promise<string[]> {
+    return referenceKeysOf(this.openState(), filter, prefix);
   }
 
   /** Durable once resolved. The writes must not be changed until then. */
