@@ -1,0 +1,117 @@
+/**
+ * Reading the inputs of an ingest: files and directories of Bundles (transaction, batch, collection, searchset),
+ * single resources, and bulk ndjson (https://hl7.org/fhir/uv/bulkdata/), each plain or gzip-compressed. ndjson is
+ * streamed line by line, so its size does not matter; a Bundle is one JSON document and is read whole (its entries
+ * resolve references among themselves).
+ */
+import type { Bundle, Resource } from '@medplum/fhirtypes';
+import { createReadStream, statSync } from 'node:fs';
+import { readdir, readFile, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { promisify } from 'node:util';
+import { createGunzip, gunzip } from 'node:zlib';
+import type { SourceEntry } from './source-references.ts';
+
+/** Entries read together: one Bundle, or a run of ndjson lines. `problems` are lines or files that were not FHIR. */
+export interface SourceUnit {
+  source: string;
+  entries: SourceEntry[];
+  problems: string[];
+}
+
+const NDJSON_LINES_PER_UNIT = 500;
+const INPUT = /\.(json|ndjson|jsonl)(\.gz)?$/i;
+
+/** Every input file under the given paths, directories walked in name order. */
+export async function listInputFiles(paths: string[]): Promise<string[]> {
+  const files: string[] = [];
+  for (const p of paths) {
+    const info = await stat(p).catch(() => undefined);
+    if (!info) throw new Error(`No such file or directory: ${p}`);
+    if (info.isDirectory()) {
+      const names = (await readdir(p)).sort();
+      const children = names.map((n) => path.join(p, n)).filter((f) => INPUT.test(f) || isDirectorySync(f));
+      files.push(...(await listInputFiles(children)));
+    } else if (INPUT.test(p) || paths.includes(p)) {
+      files.push(p);
+    }
+  }
+  return files;
+}
+
+/** The units of every input, one at a time. */
+export async function* readSources(paths: string[]): AsyncGenerator<SourceUnit> {
+  for (const file of await listInputFiles(paths)) {
+    if (/\.(ndjson|jsonl)(\.gz)?$/i.test(file)) yield* readNdjson(file);
+    else yield await readJsonFile(file);
+  }
+}
+
+async function readJsonFile(file: string): Promise<SourceUnit> {
+  const unit: SourceUnit = { source: file, entries: [], problems: [] };
+  let json: unknown;
+  try {
+    const bytes = await readFile(file);
+    const text = (file.endsWith('.gz') ? await promisify(gunzip)(bytes) : bytes).toString('utf8');
+    json = JSON.parse(text);
+  } catch (err) {
+    unit.problems.push(`${file}: not readable JSON (${(err as Error).message})`);
+    return unit;
+  }
+  addResource(unit, json, file);
+  return unit;
+}
+
+function addResource(unit: SourceUnit, json: unknown, where: string): void {
+  const resource = json as Resource | undefined;
+  if (!resource || typeof resource !== 'object' || typeof resource.resourceType !== 'string') {
+    unit.problems.push(`${where}: not a FHIR resource (no resourceType)`);
+    return;
+  }
+  if (resource.resourceType !== 'Bundle') {
+    unit.entries.push({ resource });
+    return;
+  }
+  ((resource as Bundle).entry ?? []).forEach((entry, i) => {
+    if (entry.resource) unit.entries.push({ resource: withSourceId(entry.resource, entry.fullUrl), fullUrl: entry.fullUrl });
+    else if (entry.request?.method !== 'DELETE') unit.problems.push(`${where}: entry ${i} has no resource`);
+  });
+}
+
+async function* readNdjson(file: string): AsyncGenerator<SourceUnit> {
+  const raw = createReadStream(file);
+  const input = file.endsWith('.gz') ? raw.pipe(createGunzip()) : raw;
+  const lines = createInterface({ input, crlfDelay: Infinity });
+  let unit: SourceUnit = { source: file, entries: [], problems: [] };
+  let lineNumber = 0;
+  for await (const line of lines) {
+    lineNumber++;
+    if (line.trim() === '') continue;
+    try {
+      addResource(unit, JSON.parse(line), `${file}:${lineNumber}`);
+    } catch (err) {
+      unit.problems.push(`${file}:${lineNumber}: not valid JSON (${(err as Error).message})`);
+    }
+    if (unit.entries.length >= NDJSON_LINES_PER_UNIT) {
+      yield unit;
+      unit = { source: file, entries: [], problems: [] };
+    }
+  }
+  if (unit.entries.length > 0 || unit.problems.length > 0) yield unit;
+}
+
+function isDirectorySync(p: string): boolean {
+  try {
+    return statSync(p).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+/** A resource POSTed in a transaction may have no id, only a fullUrl: its id for pseudonyms is the fullUrl's last part. */
+function withSourceId(resource: Resource, fullUrl: string | undefined): Resource {
+  if (resource.id || !fullUrl) return resource;
+  const id = /([A-Za-z0-9\-.]{1,64})$/.exec(fullUrl)?.[1];
+  return id ? { ...resource, id } : resource;
+}
