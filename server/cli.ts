@@ -4,6 +4,7 @@
  */
 import { hubCommand } from './commands/hub-command.ts';
 import { seedCommand, SEED_USAGE } from './commands/seed-command.ts';
+import { ingestCommand } from './commands/ingest-command.ts';
 import { siteCommand } from './commands/site-command.ts';
 import { ConfigError } from './config/site-config.ts';
 import { runDemo } from './demo.ts';
@@ -25,6 +26,10 @@ const COMMANDS: Record<string, Command> = {
   seed: {
     usage: `${SEED_USAGE}   synthetic patients (deterministic)`,
     run: seedCommand,
+  },
+  ingest: {
+    usage: 'vitrine ingest --site <url | data dir> --rules <safe-harbor | limited-shift | file> <files or dirs...>   de-identify and load (--report: risk)',
+    run: ingestCommand,
   },
   demo: {
     usage: 'vitrine demo                                            three sites on 8081-8083 (VITRINE_DATA sets the data root)',
