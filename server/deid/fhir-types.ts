@@ -40,9 +40,9 @@ export function elementInfo(defPath: string, key: string): ElementInfo | undefin
 
 function lookup(defPath: string, key: string): ElementInfo | undefined {
   if (key.startsWith('_')) {
-    // The id and extensions of a primitive (https://hl7.org/fhir/R4/json.html#primitive): named as the primitive.
-    const primitive = elementInfo(defPath, key.slice(1));
-    return primitive && { name: primitive.name, type: 'Element', defPath: 'Element' };
+    // The id and extensions of a primitive (https://hl7.org/fhir/R4/json.html#primitive). Named by its key, so the
+    // primitive's rule (a date's generalisation) does not fall on extension urls; their values follow their types.
+    return elementInfo(defPath, key.slice(1)) && { name: key, type: 'Element', defPath: 'Element' };
   }
   const path = `${defPath}.${key}`;
   const elsewhere = model.pathsDefinedElsewhere[path];
