@@ -1,32 +1,70 @@
-/** `vitrine demo` (what `npm start` runs): three sites on one machine, each with its own data directory. */
+/**
+ * `vitrine demo` (what `npm start` runs): three sites on one machine, each with its own data directory, seeded
+ * on first start with its own synthetic population (seed/profiles/); later starts reuse the data.
+ */
 import path from 'node:path';
+import { progressBar } from '../seed/generator/progress.ts';
 import { siteConfigFrom } from './config/site-config.ts';
+import { isSeeded, seedSitesInParallel } from './demo-seed-parallel.ts';
 import { closeOnSignals, createLogger, startSite, type RunningSite } from './site.ts';
 
 export const DEMO_SITES = [
-  { name: 'site-a', port: 8081 },
-  { name: 'site-b', port: 8082 },
-  { name: 'site-c', port: 8083 },
+  { name: 'site-a', port: 8081, profile: 'urban-academic' },
+  { name: 'site-b', port: 8082, profile: 'rural-network' },
+  { name: 'site-c', port: 8083, profile: 'community-paediatric' },
 ];
 
-export async function runDemo(dataRoot = process.env.VITRINE_DATA ?? '.data/demo'): Promise<RunningSite[]> {
+export interface DemoSeeding {
+  /** Patients per site on first start; 0 starts empty sites. */
+  patients: number;
+  /** Years of history per patient: the demo keeps it short so the first start stays under a minute. */
+  historyYears: number;
+  seed: string;
+}
+
+/** VITRINE_DEMO_PATIENTS and VITRINE_DEMO_YEARS change the first start's seeding. */
+export function demoSeedingFromEnv(env = process.env): DemoSeeding {
+  const patients = Number(env.VITRINE_DEMO_PATIENTS ?? 2000);
+  const historyYears = Number(env.VITRINE_DEMO_YEARS ?? 1);
+  if (!Number.isInteger(patients) || patients < 0) throw new Error(`VITRINE_DEMO_PATIENTS must be a whole number, not "${env.VITRINE_DEMO_PATIENTS}"`);
+  if (!Number.isInteger(historyYears) || historyYears < 1) throw new Error(`VITRINE_DEMO_YEARS must be a whole number ≥ 1, not "${env.VITRINE_DEMO_YEARS}"`);
+  return { patients, historyYears, seed: 'vitrine-demo' };
+}
+
+export async function runDemo(dataRoot = process.env.VITRINE_DATA ?? '.data/demo', seeding = demoSeedingFromEnv()): Promise<RunningSite[]> {
   const logger = createLogger({ name: 'demo', logLevel: 'info' });
+  const dataDir = (name: string) => path.resolve(dataRoot, name);
+  const unseeded = seeding.patients > 0 ? DEMO_SITES.filter((s) => !isSeeded(dataDir(s.name))) : [];
+  if (unseeded.length > 0) {
+    const started = performance.now();
+    process.stderr.write(`First start: seeding ${unseeded.map((s) => `${s.name} (${s.profile})`).join(', ')} with ${seeding.patients} synthetic patients each...\n`);
+    const jobs = unseeded.map((s) => ({ dataDir: dataDir(s.name), profile: s.profile, patients: seeding.patients, seed: seeding.seed, historyYears: seeding.historyYears }));
+    await seedSitesInParallel(jobs, progressBar('seeding', seeding.patients * jobs.length));
+    process.stderr.write(`Seeded in ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
+  }
   const sites: RunningSite[] = [];
   for (const { name, port } of DEMO_SITES) {
-    const config = siteConfigFrom({ name, port, host: '127.0.0.1', dataDir: path.resolve(dataRoot, name), logLevel: 'warn' }, `demo ${name}`);
+    const config = siteConfigFrom({ name, port, host: '127.0.0.1', dataDir: dataDir(name), logLevel: 'warn' }, `demo ${name}`);
     sites.push(await startSite(config, logger.child({ site: name })));
   }
   closeOnSignals(sites, logger);
-  const lines = [
+  process.stderr.write(`${demoBanner(sites).join('\n')}\n`);
+  return sites;
+}
+
+/** What the demo prints once it is up: the URLs, how to get a token, and three requests to try. */
+export function demoBanner(sites: RunningSite[]): string[] {
+  const [a, b, c] = sites.map((s) => s.url);
+  return [
     'Vitrine demo is running:',
-    ...sites.map((s) => `  ${s.config.name}: ${s.url}  (data: ${s.config.dataDir})`),
+    ...sites.map((s, i) => `  ${s.config.name} (${DEMO_SITES[i]?.profile ?? 'site'}): ${s.url}  (data: ${s.config.dataDir})`),
+    '',
+    'Tokens: see README.md ("Authorization") for the demo clients and how to get an access token.',
     '',
     'Try:',
-    `  curl ${sites[0].url}/metadata`,
-    `  curl -X POST -H 'Content-Type: application/fhir+json' -d '{"resourceType":"Patient","gender":"female","birthDate":"1970"}' ${sites[0].url}/Patient`,
-    `  curl '${sites[0].url}/Patient?gender=female&_count=5'`,
+    `  curl '${a}/Patient?_count=3'                                            # de-identified: no names, addresses or exact birth dates`,
+    `  curl '${b}/Condition?code=http://snomed.info/sct|44054006&_summary=count'   # type 2 diabetes at the rural network`,
+    `  curl '${c ?? a}/Observation?code=http://loinc.org|4548-4&value-quantity=gt6.5&_count=5'   # HbA1c above 6.5 %`,
     '',
   ];
-  process.stderr.write(`${lines.join('\n')}\n`);
-  return sites;
 }
