@@ -1,6 +1,8 @@
 /** The $operations a site serves. Each lives in its own file and brings its routes and its canonical definition. */
 import type { Route } from '../routes.ts';
 import { evaluateMeasureOperation } from './evaluate-measure.ts';
+import { histogramOperation } from './histogram.ts';
+import { statsOperation } from './stats.ts';
 import { validateOperation } from './validate.ts';
 
 export interface OperationEntry {
@@ -13,4 +15,4 @@ export interface OperationEntry {
   routes: Route[];
 }
 
-export const operations: OperationEntry[] = [validateOperation, evaluateMeasureOperation];
+export const operations: OperationEntry[] = [validateOperation, evaluateMeasureOperation, statsOperation, histogramOperation];
