@@ -17,6 +17,8 @@ export interface SiteConfig {
   store: { kind: 'embedded' } | { kind: 'mongodb'; url: string; dbName?: string };
   limits: { bodyLimit: string; defaultCount: number; maxCount: number; maxBundleEntries: number };
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** The disclosure-control policy file (server/policy/); the default policy when absent. */
+  policy?: string;
   auth: AuthConfig;
   cors: { origins: string[] };
   rateLimit: { requestsPerMinute: number };
@@ -45,6 +47,7 @@ export function loadSiteConfig(file: string | undefined, overrides: SiteOverride
   }
   const config = siteConfigFrom(raw, file ?? '(defaults)');
   if (file && !path.isAbsolute(config.dataDir)) config.dataDir = path.resolve(path.dirname(file), config.dataDir);
+  if (file && config.policy && !path.isAbsolute(config.policy)) config.policy = path.resolve(path.dirname(file), config.policy);
   return applyOverrides(config, overrides, env);
 }
 
