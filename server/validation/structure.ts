@@ -1,0 +1,170 @@
+/**
+ * Structure check of one resource (not the resources nested in it) against the repaired R4 JSON schema, with
+ * ajv. One validator per resource type, compiled on first use: https://hl7.org/fhir/R4/json.html#schema
+ */
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import type { OperationOutcomeIssue } from '@medplum/fhirtypes';
+import { issue } from '../fhir/outcomes.ts';
+import { FHIR_SCHEMA_ID, fhirSchema } from './fhir-schema.ts';
+
+/** More errors than this from one resource say nothing new; the outcome stays readable. */
+const MAX_STRUCTURE_ISSUES = 50;
+
+let ajv: Ajv | undefined;
+const validators = new Map<string, ValidateFunction>();
+
+function createAjv(): Ajv {
+  const instance = new Ajv({
+    allErrors: true,
+    strict: true,
+    logger: false,
+    // Errors carry the offending value, for diagnostics.
+    verbose: true,
+  });
+  instance.addFormat('fhir-base64', { type: 'string', validate: isBase64 });
+  instance.addFormat('fhir-date', { type: 'string', validate: isCalendarDate });
+  instance.addSchema({ $id: FHIR_SCHEMA_ID, definitions: fhirSchema().definitions });
+  return instance;
+}
+
+/** The compiled validator for one resource type; undefined for a name that is not a concrete resource type. */
+function validatorFor(resourceType: string): ValidateFunction | undefined {
+  let validate = validators.get(resourceType);
+  if (!validate) {
+    if (!isResourceType(resourceType)) return undefined;
+    ajv ??= createAjv();
+    validate = ajv.compile({ $ref: `${FHIR_SCHEMA_ID}#/definitions/${resourceType}` });
+    validators.set(resourceType, validate);
+  }
+  return validate;
+}
+
+let resourceTypeSet: Set<string> | undefined;
+
+/** True for the 146 concrete R4 resource types (not Resource or DomainResource). */
+export function isResourceType(name: string): boolean {
+  resourceTypeSet ??= new Set(fhirSchema().resourceTypes);
+  return resourceTypeSet.has(name);
+}
+
+/**
+ * Checks `resource` (whose resourceType is known to be valid) against its type's schema. Nested resources are
+ * only checked to be objects with a resourceType: the caller validates each with its own type.
+ */
+export function checkStructure(resource: Record<string, unknown>, expression: string): OperationOutcomeIssue[] {
+  const validate = validatorFor(resource.resourceType as string);
+  if (!validate || validate(resource)) return [];
+  const issues: OperationOutcomeIssue[] = [];
+  const seen = new Set<string>();
+  const errors = validate.errors ?? [];
+  // A value of the wrong JSON type also fails the enum or pattern meant for the right one: report the type only.
+  const wrongType = new Set(errors.filter((e) => e.keyword === 'type').map((e) => e.instancePath));
+  for (const error of errors) {
+    if (error.keyword !== 'type' && wrongType.has(error.instancePath)) continue;
+    const converted = toIssue(error, expression);
+    if (!converted) continue;
+    const key = `${converted.expression?.[0]}|${converted.diagnostics}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    issues.push(converted);
+    if (issues.length >= MAX_STRUCTURE_ISSUES) break;
+  }
+  return issues;
+}
+
+/** The FHIR type named by the schema definition an error came from, e.g. `date` from `#/definitions/date/pattern`. */
+function definitionName(error: ErrorObject): string | undefined {
+  return /#\/definitions\/([^/]+)\/[^/]+$/.exec(error.schemaPath)?.[1]?.replace(/^nullable-/, '');
+}
+
+function toIssue(error: ErrorObject, base: string): OperationOutcomeIssue | undefined {
+  const expression = instanceExpression(base, error.instancePath);
+  const value = error.data;
+  switch (error.keyword) {
+    case 'additionalProperties': {
+      const name = (error.params as { additionalProperty: string }).additionalProperty;
+      return issue('error', 'structure', `Unknown element '${name}'`, childExpression(expression, name));
+    }
+    case 'required': {
+      const name = (error.params as { missingProperty: string }).missingProperty;
+      return issue('error', 'required', `Missing required element '${name}'`, childExpression(expression, name));
+    }
+    case 'type': {
+      if (typeof value === 'number' && String((error.params as { type: unknown }).type).startsWith('integer')) {
+        return issue('error', 'value', `Invalid ${definitionName(error) ?? 'integer'}: ${value} is not an integer`, expression);
+      }
+      const wanted = String((error.params as { type: string | string[] }).type).replace(/,null$/, '');
+      const fhirType = definitionName(error);
+      const what = fhirType && fhirType !== wanted ? `${fhirType} (a JSON ${wanted})` : `a JSON ${wanted}`;
+      return issue('error', 'structure', `Wrong JSON type: expected ${what}, found ${jsonTypeOf(value)}`, expression);
+    }
+    case 'minItems':
+      return issue('error', 'structure', 'Arrays must not be empty: leave the element out instead', expression);
+    case 'enum': {
+      const allowed = (error.params as { allowedValues: unknown[] }).allowedValues.join(', ');
+      return issue('error', 'code-invalid', `Invalid code '${String(value)}': expected one of ${allowed}`, expression);
+    }
+    case 'const':
+      return issue('error', 'structure', `Wrong value '${String(value)}': expected '${String(
+        (error.params as { allowedValue: unknown }).allowedValue,
+      )}'`, expression);
+    case 'maxLength':
+      return issue('error', 'value', 'String exceeds the FHIR limit of 1 MB', expression);
+    case 'pattern':
+    case 'format':
+    case 'minimum':
+    case 'maximum':
+      return issue('error', 'value', `Invalid ${definitionName(error) ?? 'value'}: ${preview(value)}`, expression);
+    case 'anyOf':
+      // Only for the nullable array items, whose non-null branch reports the actual error.
+      return undefined;
+    default:
+      return issue('error', 'structure', error.message ?? 'Invalid structure', expression);
+  }
+}
+
+/** The location of a child element; the `_name` of a primitive's extensions is located at the primitive. */
+function childExpression(parent: string, jsonKey: string): string {
+  return `${parent}.${jsonKey.startsWith('_') ? jsonKey.slice(1) : jsonKey}`;
+}
+
+/** `/name/0/_given/1` under `Patient` -> `Patient.name[0].given[1]`. */
+function instanceExpression(base: string, instancePath: string): string {
+  if (!instancePath) return base;
+  let out = base;
+  for (const segment of instancePath.slice(1).split('/')) {
+    const name = segment.replace(/~1/g, '/').replace(/~0/g, '~');
+    out = /^\d+$/.test(name) ? `${out}[${name}]` : childExpression(out, name);
+  }
+  return out;
+}
+
+function jsonTypeOf(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
+}
+
+function preview(value: unknown): string {
+  const text = typeof value === 'string' ? `'${value}'` : JSON.stringify(value);
+  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+}
+
+/** RFC 4648 base64, whitespace allowed between characters; linear time whatever the input. */
+function isBase64(value: string): boolean {
+  const compact = value.replace(/\s+/g, '');
+  return compact.length % 4 === 0 && /^[A-Za-z0-9+/]*={0,2}$/.test(compact);
+}
+
+/** The schema's date patterns allow 2023-02-31; FHIR dates "SHALL be valid dates". */
+function isCalendarDate(value: string): boolean {
+  // The pattern has checked the shape: YYYY, YYYY-MM or YYYY-MM-DD, then maybe a time.
+  if (value.length < 10) return true;
+  const day = (value.charCodeAt(8) - 48) * 10 + value.charCodeAt(9) - 48;
+  if (day <= 28) return true;
+  const month = (value.charCodeAt(5) - 48) * 10 + value.charCodeAt(6) - 48;
+  const year = Number(value.slice(0, 4));
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  const days = month === 2 ? (leap ? 29 : 28) : month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
+  return day <= days;
+}
