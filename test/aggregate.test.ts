@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import type { Bundle, MeasureReport, Observation, Parameters } from '@medplum/fhirtypes';
 import { defaultPipeline } from '../server/fhir/default-pipeline.ts';
-import { OperationOutcomeError } from '../server/fhir/outcomes.ts';
+import type { OperationOutcomeError } from '../server/fhir/outcomes.ts';
 import { WriteSession } from '../server/fhir/write-session.ts';
 import { clinician, cohort, createAggregateSite, DIABETES, HEART_RATE, inlineMeasure, measure, researcher, testPolicy, type AggregateSite } from './support/aggregate-cohort.ts';
 
