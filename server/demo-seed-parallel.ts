@@ -2,9 +2,11 @@
  * Seeds several demo sites at once, one worker thread per site and at most one per core: generating,
  * validating and indexing are CPU-bound, so a 2-core machine seeds two sites in the time of one.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { SILENT_PROGRESS, type Progress } from '../seed/generator/progress.ts';
 import { SEED_MARKER, type SeedSiteResult } from './demo-seed.ts';
@@ -46,7 +48,7 @@ export async function seedSitesInParallel(jobs: SiteSeedJob[], progress: Progres
 
 function runWorker(job: SiteSeedJob, onProgress: (patients: number) => void): Promise<SeedSiteResult> {
   // The worker loads TypeScript through tsx like the main thread does (no build step).
-  const tsx = import.meta.resolve('tsx/esm/api');
+  const tsx = tsxEsmApi();
   const body = new URL('./demo-seed-worker.ts', import.meta.url).href;
   const worker = new Worker(`import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(body)}); })`, {
     eval: true,
@@ -61,4 +63,11 @@ function runWorker(job: SiteSeedJob, onProgress: (patients: number) => void): Pr
     worker.once('error', reject);
     worker.once('exit', (code) => (result ? resolve(result) : reject(new Error(`seeding ${job.dataDir} stopped (worker exit code ${code})`))));
   });
+}
+
+/** The URL of tsx's ESM register API (its `import` export; the CommonJS one cannot register inside a worker). */
+function tsxEsmApi(): string {
+  const manifest = createRequire(import.meta.url).resolve('tsx/package.json');
+  const { exports } = JSON.parse(readFileSync(manifest, 'utf8')) as { exports: Record<string, { import: { default: string } }> };
+  return pathToFileURL(path.join(path.dirname(manifest), exports['./esm/api'].import.default)).href;
 }
