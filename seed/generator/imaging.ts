@@ -4,7 +4,7 @@
  */
 import type { ImagingStudy } from '@medplum/fhirtypes';
 import { fhirDateTime } from './calendar.ts';
-import { coded, SYSTEM, type PatientRecord } from './record.ts';
+import { SYSTEM, type PatientRecord } from './record.ts';
 
 /** A UID root reserved for examples (2.25 would need a real UUID; this keeps UIDs short and obviously fake). */
 const UID_ROOT = '1.2.826.0.1.3680043.8.498';
