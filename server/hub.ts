@@ -5,6 +5,7 @@ import type { HubConfig } from './config/hub-config.ts';
 import { AsyncJobs } from './federation/async-jobs.ts';
 import { HubMetrics } from './federation/metrics.ts';
 import { SiteClient } from './federation/site-client.ts';
+import { siteAuthorizer } from './federation/site-token.ts';
 import { createHubApp, type HubState } from './http/hub-app.ts';
 
 export interface RunningHub {
@@ -17,7 +18,7 @@ export interface RunningHub {
 export function createHubState(config: HubConfig): HubState {
   return {
     config,
-    sites: config.sites.map((site) => new SiteClient(site, config.circuitBreaker)),
+    sites: config.sites.map((site) => new SiteClient(site, config.circuitBreaker, siteAuthorizer(site))),
     metrics: new HubMetrics(),
     jobs: new AsyncJobs(config.asyncResultTtlSeconds * 1000),
   };

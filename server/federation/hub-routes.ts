@@ -7,6 +7,7 @@ import { isResourceType } from '../fhir/definitions.ts';
 import { forbidden, notFound, unknownType } from '../fhir/outcomes.ts';
 import { asyncStatus, cancelAsync } from './async-status.ts';
 import { federatedCount } from './federated-count.ts';
+import { federatedOperation } from './federated-operations.ts';
 import { hubCapabilityStatement } from './hub-capabilities.ts';
 import type { HubContext } from './hub-context.ts';
 
@@ -25,6 +26,12 @@ export const hubRoutes: HubRoute[] = [
   { method: 'GET', path: ['_async', '{id}'], summary: 'status of an asynchronous request', handler: (req, hub, p) => asyncStatus(req, hub, p.id!) },
   { method: 'DELETE', path: ['_async', '{id}'], summary: 'cancel an asynchronous request', handler: (req, hub, p) => cancelAsync(req, hub, p.id!) },
   { method: 'GET', path: ['{type}'], summary: 'federated count (_summary=count only)', async: true, handler: (req, hub, p) => federatedCount(req, hub, p.type!) },
+  ...(['GET', 'POST'] as const).flatMap((method): HubRoute[] => [
+    { method, path: ['Measure', '$evaluate-measure'], summary: 'federated summary MeasureReport (inline or referenced Measure)', async: true, handler: (req, hub) => federatedOperation(req, hub, 'evaluate-measure') },
+    { method, path: ['Measure', '{id}', '$evaluate-measure'], summary: 'federated summary MeasureReport of a Measure each site holds', async: true, handler: (req, hub) => federatedOperation(req, hub, 'evaluate-measure') },
+    { method, path: ['Observation', '$stats'], summary: 'pooled statistics of a code over the sites', async: true, handler: (req, hub) => federatedOperation(req, hub, 'stats') },
+    { method, path: ['Observation', '$histogram'], summary: 'merged histogram over aligned bins', async: true, handler: (req, hub) => federatedOperation(req, hub, 'histogram') },
+  ]),
 ];
 
 const ROW_LEVEL = '[hub-aggregate-only] The hub answers aggregate operations only; row-level access to site data is not offered';

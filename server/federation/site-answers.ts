@@ -15,6 +15,7 @@ export function readReleasedCount(body: unknown): ReleasedCount | undefined {
   const bundle = body as Bundle;
   if (bundle?.resourceType !== 'Bundle' || bundle.type !== 'searchset') return undefined;
   if (typeof bundle.total === 'number' && Number.isFinite(bundle.total) && bundle.total >= 0) return { value: bundle.total, suppressed: false };
+  if (bundle.meta?.tag?.some((t) => t.code === 'suppressed')) return { suppressed: true };
   const outcome = bundle.entry?.find((e) => e.resource?.resourceType === 'OperationOutcome')?.resource as OperationOutcome | undefined;
   if (outcome?.issue?.some((i) => i.code === 'suppressed' || i.details?.coding?.some((c) => c.code === 'suppressed'))) return { suppressed: true };
   return undefined;

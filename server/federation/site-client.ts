@@ -86,9 +86,15 @@ export class SiteClient {
 
   private async attempt<T>(request: SiteRequest, timeoutMs: number, started: number): Promise<SiteResult<T>> {
     const fail = (kind: SiteFailureKind, reason: string, status?: number): SiteFailure => ({ ok: false, site: this.name, kind, reason, status, ms: Date.now() - started });
+    let authorization: Record<string, string>;
+    try {
+      authorization = await this.authorize();
+    } catch {
+      return fail('refused', 'the hub could not obtain an access token at the site');
+    }
     let response: Response;
     try {
-      const headers: Record<string, string> = { Accept: 'application/fhir+json', ...(await this.authorize()), ...request.headers };
+      const headers: Record<string, string> = { Accept: 'application/fhir+json', ...authorization, ...request.headers };
       if (request.body !== undefined) headers['Content-Type'] = 'application/fhir+json';
       response = await fetch(`${this.config.url}/${request.path}`, {
         method: request.method,
@@ -106,7 +112,7 @@ export class SiteClient {
     } catch {
       return fail('malformed', `the site answered ${response.status} with a body that is not JSON`, response.status);
     }
-    if (response.status === 401 || response.status === 403) return fail('refused', refusalReason(body, response.status), response.status);
+    if (response.status === 401 || response.status === 403 || response.status === 429) return fail('refused', refusalReason(body, response.status), response.status);
     if (!response.ok) return fail('error', `the site answered ${response.status}`, response.status);
     if (typeof body !== 'object' || body === null || typeof (body as { resourceType?: unknown }).resourceType !== 'string') {
       return fail('malformed', 'the site answered with something that is not a FHIR resource', response.status);
