@@ -4,6 +4,8 @@ import { pino, type Logger } from 'pino';
 import type { SiteConfig } from './config/site-config.ts';
 import { defaultPipeline } from './fhir/default-pipeline.ts';
 import { createSiteApp } from './http/app.ts';
+import { DisclosureControl } from './policy/disclosure-control.ts';
+import { loadPolicy } from './policy/policy.ts';
 import { openStore } from './store/open-store.ts';
 import type { Store } from './store/types.ts';
 
@@ -21,8 +23,10 @@ export function createLogger(config: Pick<SiteConfig, 'name' | 'logLevel'>): Log
 }
 
 export async function startSite(config: SiteConfig, logger = createLogger(config)): Promise<RunningSite> {
+  const policy = loadPolicy(config.policy); // a wrong policy stops the site before anything opens
   const store = await openStore(config, logger);
-  const app = createSiteApp({ store, pipeline: defaultPipeline, logger, limits: config.limits, publicUrl: config.publicUrl });
+  const disclosure = await DisclosureControl.open(policy, config.dataDir);
+  const app = createSiteApp({ disclosure, store, pipeline: defaultPipeline, logger, limits: config.limits, publicUrl: config.publicUrl });
   const server: Server = await new Promise((resolve, reject) => {
     const s = app.listen(config.port, config.host, () => resolve(s));
     s.once('error', reject);
@@ -40,6 +44,7 @@ export async function startSite(config: SiteConfig, logger = createLogger(config
         server.close(() => resolve());
         server.closeIdleConnections();
       });
+      await disclosure.close();
       await store.close();
       logger.info('site stopped');
     })());

@@ -13,6 +13,7 @@ import { notFound } from '../fhir/outcomes.ts';
 import { fhirEndpoint } from './fhir-endpoint.ts';
 import { requestId } from './request-id.ts';
 import { requestLog } from './request-log.ts';
+import type { DisclosureControl } from '../policy/disclosure-control.ts';
 
 export interface SiteAppOptions {
   store: Store;
@@ -21,6 +22,8 @@ export interface SiteAppOptions {
   limits: SiteLimits & { bodyLimit: string };
   /** The public base URL of /fhir when behind a proxy; otherwise taken from the request. */
   publicUrl?: string;
+  /** The disclosure policy, budgets and release ledger (server/policy/); without it aggregate-only callers are refused. */
+  disclosure?: DisclosureControl;
 }
 
 export function createSiteApp(options: SiteAppOptions): express.Express {
@@ -41,6 +44,7 @@ export function createSiteApp(options: SiteAppOptions): express.Express {
     store,
     pipeline,
     limits,
+    disclosure: options.disclosure,
     baseUrl: options.publicUrl ?? `${req.protocol}://${req.get('host')}/fhir`,
   });
   app.use(
