@@ -126,7 +126,7 @@ export async function commitSearchPopulation(store: Store): Promise<void> {
 
 /** Runs a query string through parse -> search against a store. */
 export function runSearch(store: Store, type: string | undefined, query: string) {
-  return searchResources(store, parseSearchRequest(type, [...new URLSearchParams(query)] as [string, string][], { maxCount: 1000, defaultCount: 1000 }));
+  return searchResources(store, parseSearchRequest(type, [...new URLSearchParams(query)] as [string, string][], { maxCount: 100_000, defaultCount: 100_000 }));
 }
 
 /** The search matrix against a store made by `makeStore` (one store for the whole matrix: it only reads). */
