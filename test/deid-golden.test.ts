@@ -24,7 +24,7 @@ interface GoldenCase {
 function deidentifyCase(c: GoldenCase, file: string): Resource[] {
   const ruleSet = typeof c.rules === 'string' ? loadRuleSet(c.rules) : compileRuleSet(c.rules, file);
   const deidentifier = createDeidentifier(ruleSet, TEST_KEY, NOW);
-  const entries = c.input.resourceType === 'Bundle' ? ((c.input as Bundle).entry ?? []).map((e) => ({ resource: e.resource as Resource, fullUrl: e.fullUrl })) : [{ resource: c.input }];
+  const entries: { resource: Resource; fullUrl?: string }[] = c.input.resourceType === 'Bundle' ? ((c.input as Bundle).entry ?? []).map((e) => ({ resource: e.resource as Resource, fullUrl: e.fullUrl })) : [{ resource: c.input }];
   const withIds = entries.map((e) => (e.resource.id || !e.fullUrl ? e : { ...e, resource: { ...e.resource, id: e.fullUrl.split(':').pop() } }));
   const index = new SourceIndex(withIds);
   return withIds.map((e) => deidentifier.deidentify(e.resource, index.patientKeyOf(e.resource), index.rewriter(TEST_KEY)));
