@@ -16,6 +16,9 @@ export interface SiteConfig {
   dataDir: string;
   store: { kind: 'embedded' } | { kind: 'mongodb'; url: string; dbName?: string };
   limits: { bodyLimit: string; defaultCount: number; maxCount: number; maxBundleEntries: number };
+  /** Refuse REST writes that break the de-identified profiles (default true). */
+  deidProfiles: boolean;
+  deid: { rules: string; keyFile?: string };
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** The disclosure-control policy file (server/policy/); the default policy when absent. */
   policy?: string;
