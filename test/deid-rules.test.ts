@@ -7,7 +7,7 @@ import path from 'node:path';
 import { withDeidentifiedProfiles } from '../server/deid/deidentified-profiles.ts';
 import { compileRuleSet, loadRuleSet, RuleSetError } from '../server/deid/rule-set.ts';
 import { defaultPipeline } from '../server/fhir/default-pipeline.ts';
-import { OperationOutcomeError } from '../server/fhir/outcomes.ts';
+import type { OperationOutcomeError } from '../server/fhir/outcomes.ts';
 import { WriteSession } from '../server/fhir/write-session.ts';
 import { EmbeddedStore } from '../server/store/embedded/embedded-store.ts';
 
