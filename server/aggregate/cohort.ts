@@ -35,11 +35,15 @@ export interface Cohort {
   warnings: OperationOutcomeIssue[];
 }
 
-/** Every subject a parsed query selects. */
-export async function evaluateCohort(ctx: FhirContext, parsed: ParsedCohortQuery): Promise<Cohort> {
+/** Every subject a parsed query selects; `idsOnly` skips parsing the Patient resources (narrowing criteria need none). */
+export async function evaluateCohort(ctx: FhirContext, parsed: ParsedCohortQuery, idsOnly = false): Promise<Cohort> {
   const request: SearchRequest = { ...parsed.request, count: Number.MAX_SAFE_INTEGER, offset: 0, sort: [], summary: undefined, total: 'none', include: [], revinclude: [] };
   const result = await searchResources(ctx.store, request);
   const ids = new Set<string>();
+  if (parsed.type === 'Patient' && idsOnly) {
+    for (const v of result.matches) ids.add(v.id);
+    return { ids, warnings: result.warnings };
+  }
   if (parsed.type === 'Patient') {
     const patients = new Map<string, Patient>();
     for (const v of result.matches) {

@@ -60,7 +60,7 @@ async function narrow(
   warnings: OperationOutcomeIssue[],
 ): Promise<Set<string>> {
   if (criteria.language === 'application/x-fhir-query') {
-    const cohort = await evaluateCohort(ctx, parseCohortQuery(criteria.expression));
+    const cohort = await evaluateCohort(ctx, parseCohortQuery(criteria.expression), true);
     warnings.push(...cohort.warnings);
     return intersection(parent, cohort.ids);
   }
