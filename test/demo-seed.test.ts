@@ -31,23 +31,28 @@ describe('demo seeding', () => {
   beforeEach(async () => (root = await mkdtemp(path.join(tmpdir(), 'vitrine-demo-'))));
   afterEach(async () => rm(root, { recursive: true, force: true }));
 
-  it('seeds a site that serves its patients without names, addresses, phones, MRNs or exact birth dates', async () => {
+  it('ingests through de-identification: no names, addresses, phones, MRNs or exact birth dates are stored', async () => {
     const dir = path.join(root, 'site-a');
     const result = await seedSite(dir, loadSeedProfile('rural-network'), 40, { historyYears: 1 });
     assert.equal(result.seeded, true);
     assert.equal(result.patients, 40);
+    assert.equal(result.refused, 0);
+    assert.equal(result.stored, result.resources);
+    assert.ok(!existsSync(path.join(dir, `${path.basename(dir)}.deid-key`)), 'the key is not kept with the data');
+    assert.ok(existsSync(`${dir}.deid-key`));
     const patients = await storedResources<Patient>(dir, 'Patient');
     assert.equal(patients.length, 40);
     for (const p of patients) {
       assert.equal(p.name, undefined);
       assert.equal(p.telecom, undefined);
-      assert.equal(p.identifier, undefined);
+      assert.ok((p.identifier ?? []).every((id) => /^[0-9a-f]{64}$/.test(id.value ?? '')), `identifiers are pseudonyms: ${JSON.stringify(p.identifier)}`);
       assert.ok(!p.address?.some((a) => a.line || a.city), JSON.stringify(p.address));
       assert.ok(p.address!.every((a) => a.postalCode?.length === 3));
       assert.match(p.birthDate ?? '', /^\d{4}$/);
       assert.ok(!p.deceasedDateTime || /^\d{4}$/.test(p.deceasedDateTime));
     }
-    assert.ok(patients.some((p) => p.address![0].postalCode === '000'), 'restricted ZIP areas are zeroed');
+    const restricted = loadSeedProfile('rural-network').address.restrictedZip3;
+    assert.ok(!patients.some((p) => restricted.includes(p.address![0].postalCode!)), 'restricted 3-digit ZIP areas are not kept');
     const observations = await storedResources(dir, 'Observation', { ref: `subject|Patient/${patients[0].id}` });
     assert.ok(observations.length > 0, 'observations reference the stored patient');
   });
