@@ -21,11 +21,15 @@ async function freePort(): Promise<number> {
   });
 }
 
+/** Every site process this file started, killed at the end whatever happened. */
+const children: ChildProcess[] = [];
+
 async function startSite(dataDir: string, port: number): Promise<ChildProcess> {
   const child = spawn(process.execPath, [CLI, 'site', '--port', String(port), '--data', dataDir], {
     stdio: ['ignore', 'ignore', 'pipe'],
     env: { ...process.env, VITRINE_PORT: '' },
   });
+  children.push(child);
   for (let attempt = 0; attempt < 300; attempt++) {
     if (child.exitCode !== null) throw new Error(`site exited with ${child.exitCode}`);
     const ok = await fetch(`http://127.0.0.1:${port}/healthz`).then((r) => r.ok, () => false);
@@ -44,7 +48,10 @@ describe('site: crash safety (kill -9 during writes)', function () {
   this.timeout(120_000);
   let dir: string;
   before(async () => (dir = await mkdtemp(path.join(tmpdir(), 'vitrine-crash-'))));
-  after(() => rm(dir, { recursive: true, force: true }));
+  after(async () => {
+    for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    await rm(dir, { recursive: true, force: true });
+  });
 
   it('keeps every acknowledged write and no half transaction after SIGKILL', async () => {
     const port = await freePort();
