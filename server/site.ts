@@ -7,6 +7,9 @@ import { createSiteApp } from './http/app.ts';
 import { DisclosureControl } from './policy/disclosure-control.ts';
 import { loadPolicy } from './policy/policy.ts';
 import { openStore } from './store/open-store.ts';
+import { createAuthorizationServer } from './auth/authorization-server.ts';
+import { AuditTrail } from './audit/audit-trail.ts';
+import { openAuditStore } from './audit/open-audit-store.ts';
 import type { Store } from './store/types.ts';
 
 export interface RunningSite {
@@ -26,7 +29,13 @@ export async function startSite(config: SiteConfig, logger = createLogger(config
   const policy = loadPolicy(config.policy); // a wrong policy stops the site before anything opens
   const store = await openStore(config, logger);
   const disclosure = await DisclosureControl.open(policy, config.dataDir);
-  const app = createSiteApp({ disclosure, store, pipeline: defaultPipeline, logger, limits: config.limits, publicUrl: config.publicUrl });
+  const auth = await createAuthorizationServer({ config: config.auth, name: config.name, publicUrl: config.publicUrl, dataDir: config.dataDir });
+  const auditStore = await openAuditStore(config, logger);
+  const audit = new AuditTrail(auditStore, config.name, logger);
+  const app = createSiteApp({
+    disclosure, store, pipeline: defaultPipeline, logger, limits: config.limits, publicUrl: config.publicUrl,
+    name: config.name, auth, audit, cors: config.cors, rateLimit: config.rateLimit,
+  });
   const server: Server = await new Promise((resolve, reject) => {
     const s = app.listen(config.port, config.host, () => resolve(s));
     s.once('error', reject);
@@ -44,6 +53,8 @@ export async function startSite(config: SiteConfig, logger = createLogger(config
         server.close(() => resolve());
         server.closeIdleConnections();
       });
+      await audit.flush();
+      await auditStore.close();
       await disclosure.close();
       await store.close();
       logger.info('site stopped');

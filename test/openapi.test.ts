@@ -50,6 +50,9 @@ describe('openapi.yaml', () => {
     const real = new Set([...routes, ...hubRoutes].map((r) => `${r.method} ${openApiPath(r.path)}`));
     real.add('GET /healthz');
     real.add('GET /metrics');
+    // The authorization server's routes (discovery, token, introspection, authorize), served outside /fhir.
+    const stack = (site.app as unknown as { router: { stack: { route?: { path: string; methods: Record<string, boolean> } }[] } }).router.stack;
+    for (const layer of stack) for (const m of Object.keys(layer.route?.methods ?? {})) real.add(`${m.toUpperCase()} ${layer.route!.path}`);
     assert.deepEqual([...documented].filter((key) => !real.has(key)), []);
   });
 });

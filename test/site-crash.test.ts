@@ -9,6 +9,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { fetchTestToken, writeSiteConfigWithTestClient } from './support/site-process-auth.ts';
 
 const CLI = fileURLToPath(new URL('../bin/vitrine.js', import.meta.url));
 
@@ -25,7 +26,8 @@ async function freePort(): Promise<number> {
 const children: ChildProcess[] = [];
 
 async function startSite(dataDir: string, port: number): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [CLI, 'site', '--port', String(port), '--data', dataDir], {
+  const config = await writeSiteConfigWithTestClient(dataDir);
+  const child = spawn(process.execPath, [CLI, 'site', '--config', config, '--port', String(port), '--data', dataDir], {
     stdio: ['ignore', 'ignore', 'pipe'],
     env: { ...process.env, VITRINE_PORT: '' },
   });
@@ -57,6 +59,9 @@ describe('site: crash safety (kill -9 during writes)', function () {
     const port = await freePort();
     const base = `http://127.0.0.1:${port}/fhir`;
     const site = await startSite(dir, port);
+    // Every request carries the test client's token (the signing key is in the data dir, so it outlives the restart).
+    const token = await fetchTestToken(`http://127.0.0.1:${port}`);
+    const fetch = (url: string, init: RequestInit = {}) => globalThis.fetch(url, { ...init, headers: { ...(init.headers as Record<string, string>), Authorization: `Bearer ${token}` } });
     const acknowledged: { id: string; gender: string }[] = [];
     const transactions: string[] = [];
     let stop = false;

@@ -14,6 +14,14 @@ import { fhirEndpoint } from './fhir-endpoint.ts';
 import { requestId } from './request-id.ts';
 import { requestLog } from './request-log.ts';
 import type { DisclosureControl } from '../policy/disclosure-control.ts';
+import type { AuthorizationServer } from '../auth/authorization-server.ts';
+import type { AuditTrail } from '../audit/audit-trail.ts';
+import { auditRequests, noteFailureForAudit } from './audit-log.ts';
+import { mountAuthRoutes } from './auth-routes.ts';
+import { requireBearerToken } from './bearer-auth.ts';
+import { corsForOrigins } from './cors.ts';
+import { patientChoices } from './patient-choices.ts';
+import { rateLimitPerClient } from './rate-limit.ts';
 
 export interface SiteAppOptions {
   store: Store;
@@ -24,6 +32,14 @@ export interface SiteAppOptions {
   publicUrl?: string;
   /** The disclosure policy, budgets and release ledger (server/policy/); without it aggregate-only callers are refused. */
   disclosure?: DisclosureControl;
+  /** The site's name, on the sign-in page and in audit events. */
+  name?: string;
+  /** SMART authorization: no /fhir request is served without a token this verifies (server/auth/). */
+  auth: AuthorizationServer;
+  /** The audit trail every /fhir and /auth request is recorded in (server/audit/). */
+  audit?: AuditTrail;
+  cors?: { origins: string[] };
+  rateLimit?: { requestsPerMinute: number };
 }
 
 export function createSiteApp(options: SiteAppOptions): express.Express {
@@ -33,7 +49,13 @@ export function createSiteApp(options: SiteAppOptions): express.Express {
   app.set('query parser', 'simple');
   app.use(requestId);
   app.use(requestLog(logger));
-  app.use(helmet());
+  // Cross-origin reads are what CORS grants SMART apps; helmet's same-origin default would undo it.
+  app.use(helmet({ crossOriginResourcePolicy: { policy: 'cross-origin' } }));
+  app.use(corsForOrigins(options.cors?.origins ?? []));
+  if (options.audit) app.use(auditRequests(options.audit));
+  const rateLimit = rateLimitPerClient(options.rateLimit?.requestsPerMinute ?? 1200);
+  app.use('/auth', rateLimit);
+  mountAuthRoutes(app, { auth: options.auth, publicUrl: options.publicUrl, serverName: options.name ?? 'Vitrine site', patients: patientChoices(store) });
 
   app.get('/healthz', async (_req, res) => {
     await store.count({ type: 'Patient', deleted: false });
@@ -41,6 +63,8 @@ export function createSiteApp(options: SiteAppOptions): express.Express {
   });
 
   const contextFor = (req: express.Request): FhirContext => ({
+    caller: req.res!.locals.caller,
+    auditStore: options.audit?.readOnly,
     store,
     pipeline,
     limits,
@@ -49,6 +73,8 @@ export function createSiteApp(options: SiteAppOptions): express.Express {
   });
   app.use(
     '/fhir',
+    requireBearerToken((token) => options.auth.verify(token), options.name ?? 'vitrine'),
+    rateLimit,
     negotiateResponseType,
     requireJsonBody,
     express.json({ type: ['application/json', 'application/fhir+json', 'application/json-patch+json'], limit: limits.bodyLimit, strict: true }),
@@ -56,6 +82,7 @@ export function createSiteApp(options: SiteAppOptions): express.Express {
     fhirEndpoint(contextFor),
   );
   app.use((req, _res, next) => next(notFoundRoute(req.path)));
+  app.use(noteFailureForAudit);
   app.use(errorHandler(logger));
   return app;
 }

@@ -1,0 +1,69 @@
+/**
+ * The audit trail: AuditEvents appended to their own store (never updated or deleted; no REST write reaches it),
+ * written in batches off the request path, searchable by site administrators through the FHIR search engine.
+ * https://profiles.ihe.net/ITI/BALP/content.html
+ */
+import type { AuditEvent } from '@medplum/fhirtypes';
+import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import { extractIndexEntries } from '../search/extract.ts';
+import type { Filter, HistoryQuery, Store, StoredVersion, StoreQuery, StoreWrite } from '../store/types.ts';
+import { auditEventOf, type AccessRecord } from './balp-audit-event.ts';
+
+export class AuditTrail {
+  private pending: StoreWrite[] = [];
+  private writing: Promise<void> = Promise.resolve();
+  /** The store as readers see it: reads and searches, no writes. */
+  readonly readOnly: Store;
+
+  constructor(
+    private readonly store: Store,
+    private readonly serverName: string,
+    private readonly logger?: Logger,
+  ) {
+    this.readOnly = new ReadOnlyStore(store);
+  }
+
+  /** Records one request; written with the next batch. */
+  record(record: AccessRecord): void {
+    const id = randomUUID();
+    const lastUpdated = new Date();
+    const shaped = auditEventOf(record, this.serverName);
+    const event: AuditEvent = { ...shaped, id, meta: { ...shaped.meta, versionId: '1', lastUpdated: lastUpdated.toISOString() } };
+    this.pending.push({
+      type: 'AuditEvent', id, vid: 1, lastUpdated, deleted: false, json: JSON.stringify(event), expectedVid: 0, index: extractIndexEntries(event),
+    });
+    if (this.pending.length === 1) this.writing = this.writing.then(() => this.writeBatch());
+  }
+
+  /** Resolves once everything recorded so far is in the store. */
+  async flush(): Promise<void> {
+    while (this.pending.length > 0) await (this.writing = this.writing.then(() => this.writeBatch()));
+    await this.writing;
+  }
+
+  private async writeBatch(): Promise<void> {
+    const batch = this.pending;
+    this.pending = [];
+    if (batch.length === 0) return;
+    try {
+      await this.store.commit(batch);
+    } catch (err) {
+      this.logger?.error({ err, events: batch.length }, 'audit events could not be written');
+    }
+  }
+}
+
+class ReadOnlyStore implements Store {
+  constructor(private readonly inner: Store) {}
+  open = () => Promise.resolve();
+  close = () => Promise.resolve();
+  read = (type: string, id: string): Promise<StoredVersion | undefined> => this.inner.read(type, id);
+  readVersion = (type: string, id: string, vid: number) => this.inner.readVersion(type, id, vid);
+  history = (query: HistoryQuery) => this.inner.history(query);
+  find = (query: StoreQuery) => this.inner.find(query);
+  count = (filter: Filter) => this.inner.count(filter);
+  commit(_writes: StoreWrite[]): Promise<void> {
+    return Promise.reject(new Error('The audit trail is append-only; it is written by the server alone'));
+  }
+}

@@ -1,0 +1,56 @@
+/**
+ * Every request to /fhir and /auth (read, search, write, aggregate, refused) leaves an AuditEvent in the audit
+ * trail once it is answered. https://profiles.ihe.net/ITI/BALP/content.html
+ */
+import type { NextFunction, Request, Response } from 'express';
+import type { AccessRecord } from '../audit/balp-audit-event.ts';
+import type { AuditTrail } from '../audit/audit-trail.ts';
+import type { Caller } from '../fhir/context.ts';
+import { toOperationOutcomeError } from '../fhir/outcomes.ts';
+import { matchRoute } from '../fhir/routes.ts';
+
+export function auditRequests(trail: AuditTrail) {
+  return (req: Request, res: Response, next: NextFunction): void => {
+    if (!req.path.startsWith('/fhir') && !req.path.startsWith('/auth')) return next();
+    const at = new Date();
+    res.on('finish', () => trail.record(accessRecord(req, res, at)));
+    next();
+  };
+}
+
+/** Keeps the reason of a failure for the audit record, then lets the error handler answer. */
+export function noteFailureForAudit(err: unknown, _req: Request, res: Response, next: NextFunction): void {
+  res.locals.auditReason ??= toOperationOutcomeError(err).message;
+  next(err);
+}
+
+function accessRecord(req: Request, res: Response, at: Date): AccessRecord {
+  const caller = (res.locals.caller ?? res.locals.auditCaller) as Caller | undefined;
+  const [path, query] = splitUrl(req.originalUrl);
+  const record: AccessRecord = {
+    interaction: 'unknown', method: req.method, url: req.originalUrl, status: res.statusCode, reason: res.locals.auditReason as string | undefined,
+    clientId: caller?.clientId, role: caller?.role, patient: caller?.patient, clientAddress: req.ip, requestId: res.locals.requestId as string | undefined, at,
+  };
+  if (path.startsWith('/auth/')) {
+    record.interaction = path.slice('/auth/'.length);
+    return record;
+  }
+  const fhirPath = path.replace(/^\/fhir\/?/, '').replace(/\/+$/, '');
+  try {
+    const { route, params } = matchRoute(req.method === 'HEAD' ? 'GET' : req.method, fhirPath);
+    record.interaction = route.interaction;
+    if (params.type && params.id) record.resource = `${params.type}/${params.id}`;
+    if ((params.compartmentType || params.type === 'Patient') && params.id) record.patient ??= params.id;
+    if (route.interaction.startsWith('search') || route.interaction === 'operation' || route.interaction.startsWith('history')) {
+      record.query = typeof req.body === 'string' && req.body ? [query, req.body].filter(Boolean).join('&') : query;
+    }
+  } catch {
+    // No such route: the record keeps `unknown` and the URL.
+  }
+  return record;
+}
+
+function splitUrl(url: string): [string, string] {
+  const q = url.indexOf('?');
+  return q < 0 ? [url, ''] : [url.slice(0, q), url.slice(q + 1)];
+}
