@@ -59,12 +59,13 @@ export function demoBanner(sites: RunningSite[]): string[] {
     'Vitrine demo is running:',
     ...sites.map((s, i) => `  ${s.config.name} (${DEMO_SITES[i]?.profile ?? 'site'}): ${s.url}  (data: ${s.config.dataDir})`),
     '',
-    'Tokens: see README.md ("Authorization") for the demo clients and how to get an access token.',
+    'Tokens: every request needs one; see README.md ("Authorization") for the demo clients and how to get an',
+    'access token (e.g. for demo-clinician), then: export TOKEN=<access token>',
     '',
     'Try:',
-    `  curl '${a}/Patient?_count=3'                                            # de-identified: no names, addresses or exact birth dates`,
-    `  curl '${b}/Condition?code=http://snomed.info/sct|44054006&_summary=count'   # type 2 diabetes at the rural network`,
-    `  curl '${c ?? a}/Observation?code=http://loinc.org|4548-4&value-quantity=gt6.5&_count=5'   # HbA1c above 6.5 %`,
+    `  curl -H "Authorization: Bearer $TOKEN" '${a}/Patient?_count=3'   # de-identified: no names, addresses or exact birth dates`,
+    `  curl -H "Authorization: Bearer $TOKEN" '${b}/Condition?code=http://snomed.info/sct|44054006&_summary=count'   # type 2 diabetes at the rural network`,
+    `  curl -H "Authorization: Bearer $TOKEN" '${c ?? a}/Observation?code=http://loinc.org|4548-4&value-quantity=gt6.5&_count=5'   # HbA1c above 6.5 %`,
     '',
   ];
 }
