@@ -46,6 +46,8 @@ export interface TestSiteOptions {
   cors?: SiteAppOptions['cors'];
   rateLimit?: SiteAppOptions['rateLimit'];
   publicUrl?: string;
+  /** The disclosure policy service; without one, aggregate-only callers are refused (server/aggregate/access.ts). */
+  disclosure?: SiteAppOptions['disclosure'];
 }
 
 export interface TestSite {
@@ -82,6 +84,7 @@ export async function createTestSite(options: TestSiteOptions = {}): Promise<Tes
   const app = createSiteApp({
     store, pipeline: defaultPipeline, logger: pino({ level: 'silent' }), limits: TEST_LIMITS, name: 'test-site',
     auth, audit, cors: options.cors, rateLimit: options.rateLimit ?? { requestsPerMinute: 1_000_000 }, publicUrl: options.publicUrl,
+    disclosure: options.disclosure,
   });
 
   const issued = await supertest(app)
