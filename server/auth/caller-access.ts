@@ -46,6 +46,16 @@ export function maySee(access: CallerAccess, resourceType: string): boolean {
   return mayAccess(access, resourceType, 'r') || mayAccess(access, resourceType, 's');
 }
 
+/** Whether the caller may write (create, update or delete) resources of this type. */
+export function mayWrite(access: CallerAccess, resourceType: string): boolean {
+  return mayAccess(access, resourceType, 'c') || mayAccess(access, resourceType, 'u') || mayAccess(access, resourceType, 'd');
+}
+
+/** For `_include` results: whether a caller (none: no authorization configured) may see resources of a type. */
+export function callerMaySee(caller: Caller | undefined, resourceType: string): boolean {
+  return !caller || caller.role === 'aggregate' || maySee(accessOf(caller), resourceType);
+}
+
 /** 403 naming the scope that would have allowed the interaction. */
 export function requirePermission(access: CallerAccess, resourceType: string, permission: Permission, what: string): void {
   if (mayAccess(access, resourceType, permission)) return;

@@ -9,7 +9,7 @@ import type { Resource } from '@medplum/fhirtypes';
 import { forbidden } from '../fhir/outcomes.ts';
 import { extractIndexEntries } from '../search/extract.ts';
 import type { Filter, HistoryQuery, Store, StoredVersion, StoreQuery, StoreWrite } from '../store/types.ts';
-import { maySee, type CallerAccess } from './caller-access.ts';
+import { maySee, mayWrite, type CallerAccess } from './caller-access.ts';
 
 export class ScopedStore implements Store {
   constructor(
@@ -26,8 +26,9 @@ export class ScopedStore implements Store {
     return Promise.resolve();
   }
 
+  /** By id: also for write-only scopes, since an update or delete starts from the current version. */
   async read(type: string, id: string): Promise<StoredVersion | undefined> {
-    if (!maySee(this.access, type)) return undefined;
+    if (!maySee(this.access, type) && !mayWrite(this.access, type)) return undefined;
     const version = await this.inner.read(type, id);
     return version && this.visible(version) ? version : undefined;
   }
@@ -62,7 +63,7 @@ export class ScopedStore implements Store {
 
   async commit(writes: StoreWrite[]): Promise<void> {
     for (const write of writes) {
-      if (!maySee(this.access, write.type)) throw forbidden(`Rule smart-scope: no scope covers ${write.type}`);
+      if (!mayWrite(this.access, write.type)) throw forbidden(`Rule smart-scope: no scope covers ${write.type}`);
       const { compartment } = this.access;
       if (!compartment) continue;
       // Both the version replaced and the new one must be the patient's: nothing moves in or out of the compartment.

@@ -1,6 +1,7 @@
 /** search at type, system and compartment level, answered as a searchset Bundle: https://hl7.org/fhir/R4/search.html */
 import type { Bundle, BundleEntry, BundleLink, OperationOutcome, Resource } from '@medplum/fhirtypes';
 import { aggregateCountBundle } from '../../aggregate/count.ts';
+import { callerMaySee } from '../../auth/caller-access.ts';
 import { searchResources } from '../../search/execute.ts';
 import { parseSearchRequest } from '../../search/parse.ts';
 import type { SearchRequest } from '../../search/search-request.ts';
@@ -30,7 +31,8 @@ export async function searchBundle(req: FhirRequest, ctx: FhirContext, scope: Se
   bundle.link = pageLinks(ctx, scope, req.params, request, result.matches.length, result.total);
   const entries: BundleEntry[] = [
     ...result.matches.map((v) => searchEntry(ctx, v, 'match', request)),
-    ...result.included.map((v) => searchEntry(ctx, v, 'include', request)),
+    // An included resource of a type the caller's scopes do not cover stays out (server/auth/).
+    ...result.included.filter((v) => callerMaySee(ctx.caller, v.type)).map((v) => searchEntry(ctx, v, 'include', request)),
   ];
   if (result.warnings.length > 0) {
     const warnings: OperationOutcome = { resourceType: 'OperationOutcome', issue: result.warnings };
