@@ -16,12 +16,34 @@ import type { Store } from '../server/store/types.ts';
 import type { MakeStore } from './store/contract.ts';
 
 const PATIENTS = 4;
+const SNOMED = 'http://snomed.info/sct';
+const LIPIDS = ['2093-3', '2571-8', '18262-6', '2085-9'];
 const population: Resource[] = [];
 for (let p = 0; p < PATIENTS; p++) population.push(...patientResources(p));
+population.push(...terminologyResources());
 const all = <T extends Resource>(type: T['resourceType']) => population.filter((r) => r.resourceType === type) as T[];
 const ids = (resources: Resource[]) => resources.map((r) => r.id!).sort();
-const codes = (r: { code?: { coding?: { system?: string; code?: string }[] } }) => r.code?.coding ?? [];
+const codes = (r: { code?: { coding?: { system?: string; code?: string; display?: string }[] } }) => r.code?.coding ?? [];
 const fold = (s: string) => s.toLowerCase();
+
+/** The site's own terminology and lists: a ValueSet, a SNOMED fragment with a hierarchy, a List, linked documents. */
+function terminologyResources(): Resource[] {
+  return [
+    { resourceType: 'ValueSet', id: 'lipids', url: 'http://vitrine.test/ValueSet/lipids', status: 'active', compose: { include: [{ system: 'http://loinc.org', concept: LIPIDS.map((code) => ({ code })) }] } },
+    { resourceType: 'ValueSet', id: 'hypertension', url: 'http://vitrine.test/ValueSet/hypertension', status: 'active', compose: { include: [{ system: SNOMED, filter: [{ property: 'concept', op: 'is-a', value: '38341003' }] }] } },
+    {
+      resourceType: 'CodeSystem', id: 'snomed-fragment', url: SNOMED, status: 'active', content: 'fragment',
+      concept: [
+        { code: '38341003', display: 'Hypertension', concept: [{ code: '59621000', display: 'Essential hypertension' }] },
+        { code: '44054006', display: 'Diabetes', concept: [{ code: '368581000119106', display: 'Neuropathy due to type 2 diabetes' }] },
+      ],
+    },
+    { resourceType: 'List', id: 'cohort', status: 'current', mode: 'working', entry: [{ item: { reference: 'Patient/p1' } }, { item: { reference: 'Patient/p3' } }, { item: { reference: 'Patient/p2' }, deleted: true }, { item: { reference: 'Condition/c0-0' } }] },
+    { resourceType: 'DocumentReference', id: 'd0', status: 'current', content: [{ attachment: { url: 'urn:d0' } }], subject: { reference: 'Patient/p0' } },
+    { resourceType: 'DocumentReference', id: 'd1', status: 'current', content: [{ attachment: { url: 'urn:d1' } }], subject: { reference: 'Patient/p0' }, relatesTo: [{ code: 'replaces', target: { reference: 'DocumentReference/d0' } }] },
+    { resourceType: 'DocumentReference', id: 'd2', status: 'current', content: [{ attachment: { url: 'urn:d2' } }], subject: { reference: 'Patient/p1' }, relatesTo: [{ code: 'appends', target: { reference: 'DocumentReference/d0' } }] },
+  ] as Resource[];
+}
 
 const firstPatient = all<Patient>('Patient')[0];
 const firstFamily = firstPatient.name![0].family!;
@@ -52,6 +74,17 @@ export const SEARCH_MATRIX: Record<string, MatrixCase[]> = {
     { type: 'Patient', query: 'gender=female', expected: () => ids(all<Patient>('Patient').filter((p) => p.gender === 'female')) },
     { type: 'Patient', query: `identifier=urn:vitrine:bench:mrn|mrn-1`, expected: () => ['p1'] },
   ],
+  'token terminology': [
+    { type: 'Observation', query: 'code:in=http://vitrine.test/ValueSet/lipids', expected: () => ids(all<Observation>('Observation').filter((o) => LIPIDS.includes(codes(o)[0].code!))) },
+    { type: 'Observation', query: 'code:not-in=http://vitrine.test/ValueSet/lipids', expected: () => ids(all<Observation>('Observation').filter((o) => !LIPIDS.includes(codes(o)[0].code!))) },
+    { type: 'Condition', query: 'code:in=http://vitrine.test/ValueSet/hypertension', expected: () => ids(all<Condition>('Condition').filter((c) => ['38341003', '59621000'].includes(codes(c)[0].code!))) },
+    { type: 'Condition', query: `code:below=${SNOMED}|44054006`, expected: () => ids(all<Condition>('Condition').filter((c) => ['44054006', '368581000119106'].includes(codes(c)[0].code!))) },
+    { type: 'Condition', query: `code:above=${SNOMED}|59621000`, expected: () => ids(all<Condition>('Condition').filter((c) => ['38341003', '59621000'].includes(codes(c)[0].code!))) },
+    // R4 value sets shipped with the server: a whole code system, and codes of a `code` element (no system stored).
+    { type: 'Condition', query: 'clinical-status:in=http://hl7.org/fhir/ValueSet/condition-clinical', expected: () => ids(all('Condition')) },
+    { type: 'Patient', query: 'gender:in=http://hl7.org/fhir/ValueSet/administrative-gender', expected: () => ids(all('Patient')) },
+    { type: 'Patient', query: 'gender:not-in=http://hl7.org/fhir/ValueSet/administrative-gender', expected: () => [] },
+  ],
   string: [
     { type: 'Patient', query: `family=${firstFamily.slice(0, 4).toUpperCase()}`, expected: () => ids(all<Patient>('Patient').filter((p) => fold(p.name![0].family!).startsWith(fold(firstFamily.slice(0, 4))))) },
     { type: 'Patient', query: `family:exact=${firstFamily}`, expected: () => ids(all<Patient>('Patient').filter((p) => p.name![0].family === firstFamily)) },
@@ -78,6 +111,8 @@ export const SEARCH_MATRIX: Record<string, MatrixCase[]> = {
     { type: 'Condition', query: 'encounter=Encounter/e0-1', expected: () => ids(all<Condition>('Condition').filter((c) => c.encounter!.reference === 'Encounter/e0-1')) },
   ],
   composite: [
+    { type: 'DocumentReference', query: 'relationship=DocumentReference/d0$replaces', expected: () => ['d1'] },
+    { type: 'DocumentReference', query: 'relationship=d0$replaces,d0$appends', expected: () => ['d1', 'd2'] },
     { type: 'Observation', query: 'code-value-quantity=http://loinc.org|2339-0$gt100.05', expected: () => ids(all<Observation>('Observation').filter((o) => codes(o)[0].code === '2339-0' && quantity(o) > 100.05)) },
   ],
   'chain and _has': [
@@ -94,6 +129,11 @@ export const SEARCH_MATRIX: Record<string, MatrixCase[]> = {
   ],
   'special and result parameters': [
     { type: 'Patient', query: '_id=p1,p3', expected: () => ['p1', 'p3'] },
+    { type: 'Patient', query: '_list=cohort', expected: () => ['p1', 'p3'] },
+    { type: 'Patient', query: '_list=cohort&gender=female', expected: () => ids(all<Patient>('Patient').filter((p) => ['p1', 'p3'].includes(p.id!) && p.gender === 'female')) },
+    { type: 'Condition', query: '_list=cohort', expected: () => ['c0-0'] },
+    { type: 'Patient', query: '_list=no-such-list', expected: () => [] },
+    { type: 'Patient', query: '_id=p1&_contained=false', expected: () => ['p1'] },
     { type: 'Patient', query: 'birthdate:missing=false', expected: () => ids(all('Patient')) },
     { type: 'Patient', query: 'birthdate:missing=true', expected: () => [] },
     {

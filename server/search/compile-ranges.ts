@@ -4,7 +4,7 @@
  */
 import type { Filter } from '../store/types.ts';
 import type { SearchValue } from './search-request.ts';
-import { canonicalQuantity, UCUM } from './values.ts';
+import { canonicalQuantity, UCUM } from './ucum-units.ts';
 
 type DateValue = Extract<SearchValue, { kind: 'date' }>;
 type NumberValue = Extract<SearchValue, { kind: 'number' }>;

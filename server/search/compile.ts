@@ -11,7 +11,7 @@ import { ofTypeKey, presenceKey, referenceKey, tokenKey } from './index-keys.ts'
 import { DOCUMENT_SORT_CODES } from './parse-result.ts';
 import { getResourceTypes } from './registry.ts';
 import type { ParameterFilter, SearchFilter, SearchRequest, SearchValue } from './search-request.ts';
-import { escapeRegex, normalizeString } from './values.ts';
+import { escapeRegex, normalizeString, uriAncestors } from './values.ts';
 
 /** The query document of a search (https://hl7.org/fhir/R4/search.html). */
 export function compileFilter(request: SearchRequest): Filter {
@@ -47,7 +47,7 @@ export function compileSearchFilter(filter: SearchFilter): Filter {
     case 'reference':
       return compileReference(filter);
     default:
-      return anyOf(filter.values.map((v) => compileValue(filter.code, filter.modifier, v)));
+      return anyOf(filter.values.map((v) => compileValue(filter.code, filter.modifier, v, filter.targetTypes ?? [])));
   }
 }
 
@@ -69,13 +69,18 @@ function compileToken(filter: ParameterFilter): Filter {
   if (modifier === 'text') {
     return anyOf(filter.values.map((v) => ({ txt: { $elemMatch: { p: code, v: { $regex: `^${escapeRegex(normalizeString((v as { text: string }).text))}` } } } })));
   }
-  const keys = filter.values.map((v) => {
-    if (v.kind === 'ofType') return ofTypeKey(code, v.system, v.code, v.value);
-    if (v.kind !== 'token') throw serverError(`Unexpected ${v.kind} value for token ${code}`);
-    return tokenKey(code, v.system, v.code);
-  });
-  if (modifier === 'not') return { tok: { $nin: keys } };
-  return keys.length === 1 ? { tok: keys[0] } : { tok: { $in: keys } };
+  const keys: string[] = [];
+  const prefixes: Filter[] = [];
+  for (const v of filter.values) {
+    if (v.kind === 'ofType') keys.push(ofTypeKey(code, v.system, v.code, v.value));
+    else if (v.kind === 'token') keys.push(tokenKey(code, v.system, v.code));
+    // The key of a code that starts with the prefix starts with this key's text: one anchored regex.
+    else if (v.kind === 'tokenPrefix') prefixes.push({ tok: { $regex: `^${escapeRegex(tokenKey(code, v.system, v.prefix))}` } });
+    else throw serverError(`Unexpected ${v.kind} value for token ${code}`);
+  }
+  if (modifier === 'not') return prefixes.length === 0 ? { tok: { $nin: keys } } : { $nor: [anyOf([{ tok: { $in: keys } }, ...prefixes])] };
+  const exact = keys.length === 1 ? { tok: keys[0] } : { tok: { $in: keys } };
+  return prefixes.length === 0 ? exact : anyOf([...(keys.length > 0 ? [exact] : []), ...prefixes]);
 }
 
 function compileReference(filter: ParameterFilter): Filter {
@@ -102,7 +107,7 @@ export function referenceKeys(code: string, value: SearchValue, targetTypes: str
   return types.map((t) => referenceKey(code, `${t}/${value.id}`));
 }
 
-function compileValue(code: string, modifier: string | undefined, value: SearchValue): Filter {
+function compileValue(code: string, modifier: string | undefined, value: SearchValue, targetTypes: string[]): Filter {
   switch (value.kind) {
     case 'string':
       return { str: { $elemMatch: compileString(code, modifier, value.text) } };
@@ -113,7 +118,7 @@ function compileValue(code: string, modifier: string | undefined, value: SearchV
     case 'uri':
       return { uri: { $elemMatch: { p: code, v: compileUri(modifier, value.uri) } } };
     case 'composite':
-      return compileComposite(code, value);
+      return compileComposite(code, value, targetTypes);
     default:
       throw serverError(`Unexpected ${value.kind} value for ${code}`);
   }
@@ -127,24 +132,25 @@ function compileString(code: string, modifier: string | undefined, text: string)
 
 function compileUri(modifier: string | undefined, uri: string): unknown {
   if (modifier === 'below') return { $regex: `^${escapeRegex(uri)}` };
-  if (modifier === 'above') {
-    // Every ancestor of the uri, segment by segment: http://a/b/c is below http://a/b and http://a.
-    const prefixes: string[] = [];
-    for (let i = uri.indexOf('//') + 2; i > 1 && i < uri.length; i = uri.indexOf('/', i + 1)) {
-      if (i < 0) break;
-      prefixes.push(uri.slice(0, i));
-    }
-    return { $in: [...prefixes, uri] };
-  }
+  if (modifier === 'above') return { $in: uriAncestors(uri) };
   return uri;
 }
 
-/** See extract.ts: the second component is indexed under `<code>|<system>|<code>` of the first. */
-function compileComposite(code: string, value: Extract<SearchValue, { kind: 'composite' }>): Filter {
-  const name = `${code}${tokenKey('', value.token.system, value.token.code)}`;
-  const second = value.second;
-  if (second.kind === 'token') return { tok: tokenKey(name, second.system, second.code) };
-  return compileValue(name, undefined, second);
+/** See extract.ts: the second component is indexed under `<code>|<key of the first>`. */
+function compileComposite(code: string, value: Extract<SearchValue, { kind: 'composite' }>, targetTypes: string[]): Filter {
+  return anyOf(compositeNames(code, value.first, targetTypes).map((name) => {
+    const second = value.second;
+    if (second.kind === 'token') return { tok: tokenKey(name, second.system, second.code) };
+    return compileValue(name, undefined, second, targetTypes);
+  }));
+}
+
+/** The names a composite's second component is indexed under, from the first component's value. */
+function compositeNames(code: string, first: SearchValue, targetTypes: string[]): string[] {
+  if (first.kind === 'token') return [`${code}${tokenKey('', first.system, first.code)}`];
+  if (first.kind === 'reference') return referenceKeys('', first, targetTypes).map((key) => `${code}${key}`);
+  if (first.kind === 'uri') return [`${code}|${first.uri}`];
+  throw serverError(`Unexpected ${first.kind} value as the first part of composite ${code}`);
 }
 
 function anyOf(conditions: Filter[]): Filter {

@@ -5,7 +5,8 @@
  */
 import type { IndexEntries } from '../store/types.ts';
 import { ofTypeKey, parseReference, referenceKey, tokenIndexKeys } from './index-keys.ts';
-import { canonicalQuantity, dateRange, MAX_DATE, MIN_DATE, normalizeString, UCUM } from './values.ts';
+import { canonicalQuantity, UCUM } from './ucum-units.ts';
+import { dateRange, MAX_DATE, MIN_DATE, normalizeString } from './values.ts';
 
 type Json = Record<string, unknown>;
 type SortValue = string | number | Date;

@@ -94,16 +94,29 @@ function compiledParametersOf(resourceType: string): CompiledParameter[] {
   return compiled;
 }
 
+/** First components a composite can be indexed by: their values become exact names. */
+const COMPOSITE_FIRST_TYPES = new Set<SearchParamType>(['token', 'reference', 'uri']);
+
 function compileParameter(def: SearchParameterDefinition): CompiledParameter | undefined {
   const expression = compileExpression(def.expression!, def.base);
   if (def.type !== 'composite') return ADDERS[def.type] ? { def, expression } : undefined;
+  const context = def.expression!.replace(/^\(+/, '').split(' ')[0];
   const components = (def.components ?? []).map((c) => ({
     type: componentType(c.definition, def.base),
-    evaluate: compileRelativeExpression(c.expression, def.expression!.replace(/^\(+/, '').split(' ')[0]),
+    evaluate: compileRelativeExpression(componentExpression(c, context), context),
   }));
-  // Indexed composites: a token first, then any indexable type (code-value-quantity, combo-code-value-concept, ...).
-  if (components.length !== 2 || components[0].type !== 'token' || !components[1].type || !ADDERS[components[1].type]) return undefined;
+  // Indexed composites: a token, reference or uri first, then any indexable type (code-value-quantity, relationship, ...).
+  if (components.length !== 2 || !COMPOSITE_FIRST_TYPES.has(components[0].type!) || !components[1].type || !ADDERS[components[1].type]) return undefined;
   return { def, expression, components };
+}
+
+/**
+ * A component's expression relative to the composite's items. Where the component's own parameter says where its
+ * values are (R4's DocumentReference-relationship swaps its two component expressions), that wins.
+ */
+function componentExpression(component: { definition: string; expression: string }, context: string): string {
+  const own = getSearchParameterByUrl(component.definition)?.expression;
+  return own?.startsWith(`${context}.`) && !own.includes('|') ? own.slice(context.length + 1) : component.expression;
 }
 
 /** Some R4 component urls name no published parameter (".../Observation-code" is clinical-code): use type-code. */
@@ -115,17 +128,15 @@ function componentType(url: string, base: string): SearchParamType | undefined {
 }
 
 /**
- * A composite is indexed under `<code>|<system>|<value>` forms of its token part, with the second part's entry
- * stored under that name: `code-value-quantity|http://loinc.org|8480-6` in `num`. https://hl7.org/fhir/R4/search.html#composite
+ * A composite is indexed under `<code>|<key of the first part>` names, with the second part's entry stored under
+ * that name: `code-value-quantity|http://loinc.org|8480-6` in `num`, `relationship|DocumentReference/d1` in `tok`.
+ * https://hl7.org/fhir/R4/search.html#composite
  */
 function addCompositeValues(entries: IndexEntries, code: string, items: unknown[], components: CompiledComponent[]): boolean {
   let added = false;
   for (const item of items) {
-    const scratch = emptyIndexEntries();
-    addTokenValues(scratch, '', components[0].evaluate(item));
     const second = components[1].evaluate(item);
-    for (const key of scratch.tok) {
-      if (!key.startsWith('|')) continue;
+    for (const key of firstPartKeys(components[0], item)) {
       const part = emptyIndexEntries();
       if (!ADDERS[components[1].type!]!(part, `${code}${key}`, second)) continue;
       added = true;
@@ -138,6 +149,22 @@ function addCompositeValues(entries: IndexEntries, code: string, items: unknown[
     }
   }
   return added;
+}
+
+/** The `|...` keys of a composite's first part, as compile.ts rebuilds them from a search value. */
+function firstPartKeys(component: CompiledComponent, item: unknown): string[] {
+  const scratch = emptyIndexEntries();
+  const values = component.evaluate(item);
+  if (component.type === 'token') {
+    addTokenValues(scratch, '', values);
+    return scratch.tok.filter((key) => key.startsWith('|'));
+  }
+  if (component.type === 'reference') {
+    addReferenceValues(scratch, '', values);
+    return scratch.ref;
+  }
+  addUriValues(scratch, '', values);
+  return scratch.uri.map((u) => `|${u.v}`);
 }
 
 let compartmentParams: Map<string, string[]> | undefined;

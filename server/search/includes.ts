@@ -1,5 +1,5 @@
 /**
- * `_include` and `_revinclude`, with `:iterate` and `*`. https://hl7.org/fhir/R4/search.html#include
+ * `_include` and `_revinclude`, with `:iterate` (to any depth) and `*`. https://hl7.org/fhir/R4/search.html#include
  */
 import type { OperationOutcomeIssue, Resource } from '@medplum/fhirtypes';
 import { issue } from '../fhir/outcomes.ts';
@@ -10,7 +10,6 @@ import { getSearchParameter, getSearchParameters } from './registry.ts';
 import type { IncludeTarget, SearchRequest } from './search-request.ts';
 
 export const MAX_INCLUDED = 1000;
-const MAX_ITERATIONS = 4;
 
 /** The resources the matches include or are referenced by, without duplicates or the matches themselves. */
 export async function findIncludedResources(
@@ -23,8 +22,11 @@ export async function findIncludedResources(
   const seen = new Set(matches.map((v) => `${v.type}/${v.id}`));
   const included: StoredVersion[] = [];
   let frontier = matches;
-  for (let round = 0; round < MAX_ITERATIONS && frontier.length > 0; round++) {
+  // `:iterate` follows the new resources round after round until a round finds nothing new (every resource is
+  // taken once, so this ends) or the include limit is reached.
+  for (let round = 0; frontier.length > 0; round++) {
     const active = (list: IncludeTarget[]) => list.filter((t) => round === 0 || t.iterate);
+    if (round > 0 && active(request.include).length + active(request.revinclude).length === 0) break;
     const found = [
       ...(await forwardIncludes(store, active(request.include), frontier)),
       ...(await reverseIncludes(store, active(request.revinclude), frontier)),

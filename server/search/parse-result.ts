@@ -58,6 +58,9 @@ export function parseResultParameter(
       request.total = value as SearchRequest['total'];
       return true;
     case '_contained':
+      // Contained resources are never returned on their own: `false` (the default) is what every search does.
+      if (value !== 'false') warn(`_contained=${value.slice(0, 16)} is not supported; contained resources are not searched on their own`, name);
+      return true;
     case '_containedType':
       warn(`${name} is not supported and was ignored`, name);
       return true;

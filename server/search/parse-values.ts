@@ -39,6 +39,7 @@ export function parseSearchValue(name: string, type: SearchParamType, modifier: 
     case 'token':
       if (modifier === 'text') return { kind: 'string', text: unescape(raw) };
       if (modifier === 'of-type') return parseOfType(name, raw);
+      if (modifier === 'in' || modifier === 'not-in') return { kind: 'uri', uri: unescape(raw) };
       return parseToken(raw);
     case 'string':
       return { kind: 'string', text: unescape(raw) };

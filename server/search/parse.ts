@@ -22,7 +22,7 @@ const FORBIDDEN_NAMES = /(^|[:.])(__proto__|constructor|prototype)($|[:.])/;
 const IGNORED = new Set(['_format', '_pretty']);
 const MODIFIERS_BY_TYPE: Record<string, string[]> = {
   string: ['missing', 'exact', 'contains'],
-  token: ['missing', 'not', 'text', 'of-type'],
+  token: ['missing', 'not', 'text', 'of-type', 'in', 'not-in', 'above', 'below'],
   reference: ['missing', 'identifier'],
   date: ['missing'],
   number: ['missing'],
@@ -92,6 +92,7 @@ type Warn = (message: string, name: string) => void;
 /** One `name=value` pair: a parameter, a chain, or `_has`. Undefined when the parameter is ignored with a warning. */
 export function parseFilter(types: string[], name: string, value: string, warn: Warn): SearchFilter | undefined {
   if (name.startsWith('_has:')) return parseHas(types, name, value, warn);
+  if (name === '_list') return parseList(value, warn);
   const dot = name.indexOf('.');
   const head = dot < 0 ? name : name.slice(0, dot);
   const [code, modifier, ...extra] = head.split(':');
@@ -118,6 +119,7 @@ export function parseFilter(types: string[], name: string, value: string, warn: 
     ...(modifier !== undefined && { modifier }),
     values,
     ...(def.type === 'reference' && { targetTypes: def.target }),
+    ...(def.type === 'composite' && { targetTypes: compositeTargets(def) }),
   };
 }
 
@@ -134,20 +136,41 @@ function parseValues(def: SearchParameterDefinition, name: string, modifier: str
   return raws.map((raw) => parseSearchValue(name, def.type, modifier, raw));
 }
 
-/** `code$value`: a token then the second component's value. https://hl7.org/fhir/R4/search.html#composite */
+/** `first$second`, each part parsed as its component's type. https://hl7.org/fhir/R4/search.html#composite */
 function parseComposite(def: SearchParameterDefinition, name: string, raw: string): SearchValue {
   const parts = splitEscaped(raw, '$');
-  const secondType = compositeSecondType(def);
-  if (parts.length !== 2 || !secondType) throw badRequest(`${name}: composite value must be token$value`, name);
-  const token = parseToken(parts[0]);
-  return { kind: 'composite', token, second: parseSearchValue(name, secondType, undefined, parts[1]) };
+  const [firstType, secondType] = compositeComponentTypes(def);
+  const firstKinds = ['token', 'reference', 'uri'];
+  if (parts.length !== 2 || !firstType || !secondType || !firstKinds.includes(firstType)) {
+    throw badRequest(`${name}: composite value must be ${firstType ?? 'token'}$${secondType ?? 'value'}`, name);
+  }
+  const first = firstType === 'token' ? parseToken(parts[0]) : parseSearchValue(name, firstType, undefined, parts[0]);
+  return { kind: 'composite', first, second: parseSearchValue(name, secondType, undefined, parts[1]) };
 }
 
-function compositeSecondType(def: SearchParameterDefinition): SearchParameterDefinition['type'] | undefined {
-  const url = def.components?.[1]?.definition ?? '';
-  const m = /\/SearchParameter\/([A-Za-z]+)-(.+)$/.exec(url);
-  const second = m ? getSearchParameter(def.base, m[2]) ?? getSearchParameter(m[1], m[2]) : undefined;
-  return second?.type;
+/** The parameter types of a composite's two components. */
+function compositeComponentTypes(def: SearchParameterDefinition): (SearchParameterDefinition['type'] | undefined)[] {
+  return (def.components ?? []).slice(0, 2).map((component) => {
+    const m = /\/SearchParameter\/([A-Za-z]+)-(.+)$/.exec(component.definition);
+    return (m ? getSearchParameter(def.base, m[2]) ?? getSearchParameter(m[1], m[2]) : undefined)?.type;
+  });
+}
+
+/** The target types of a composite's first component, when it is a reference. */
+function compositeTargets(def: SearchParameterDefinition): string[] {
+  const m = /\/SearchParameter\/([A-Za-z]+)-(.+)$/.exec(def.components?.[0]?.definition ?? '');
+  const first = m ? getSearchParameter(def.base, m[2]) ?? getSearchParameter(m[1], m[2]) : undefined;
+  return first?.type === 'reference' ? first.target : [];
+}
+
+/** `_list=id`: members of a stored List. https://hl7.org/fhir/R4/search.html#list */
+function parseList(value: string, warn: Warn): SearchFilter | undefined {
+  if (value.startsWith('$')) {
+    warn(`_list: functional lists such as ${value.slice(0, 64)} are not supported`, '_list');
+    return undefined;
+  }
+  if (!/^[A-Za-z0-9\-.]{1,64}$/.test(value)) throw badRequest(`_list: '${value.slice(0, 64)}' is not a List id`, '_list');
+  return { kind: 'parameter', code: '_list', type: 'special', values: [{ kind: 'token', code: value }] };
 }
 
 /** `_has:Observation:patient:code=x`, nested `_has:A:p:_has:B:q:code=x`. https://hl7.org/fhir/R4/search.html#has */

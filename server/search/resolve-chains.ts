@@ -1,6 +1,7 @@
 /**
  * Resolves chained parameters and `_has` by sub-queries, turning them into plain reference and `_id` filters
- * that compile.ts can translate. https://hl7.org/fhir/R4/search.html#chaining
+ * that compile.ts can translate; `_list` and the terminology modifiers of tokens are resolved here too.
+ * https://hl7.org/fhir/R4/search.html#chaining
  */
 import type { OperationOutcomeIssue, Resource } from '@medplum/fhirtypes';
 import { issue } from '../fhir/outcomes.ts';
@@ -9,6 +10,8 @@ import { compileSearchFilter } from './compile.ts';
 import { evaluateSearchParameter } from './extract.ts';
 import { parseReference, referenceKey } from './index-keys.ts';
 import { getSearchParameter } from './registry.ts';
+import { listMembers } from './list-members.ts';
+import { resolveTerminologyFilter } from './resolve-terminology.ts';
 import type { ParameterFilter, SearchFilter } from './search-request.ts';
 
 /** Inner matches beyond this are not used; the outer result may then be incomplete (a warning says so). */
@@ -30,7 +33,10 @@ async function resolveFilter(
   outerTypes: string[] | undefined,
   warnings: OperationOutcomeIssue[],
 ): Promise<ParameterFilter> {
-  if (filter.kind === 'parameter') return filter;
+  if (filter.kind === 'parameter') {
+    if (filter.code === '_list') return idFilter(await listMembers(store, filter, outerTypes));
+    return resolveTerminologyFilter(store, filter, warnings);
+  }
   if (filter.kind === 'chain') {
     const references: string[] = [];
     for (const type of filter.targetTypes) {

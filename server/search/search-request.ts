@@ -12,13 +12,16 @@ export type SearchValue =
   /** system undefined = any system, '' = no system; code undefined = any code (`system|`). */
   | { kind: 'token'; system?: string; code?: string }
   | { kind: 'ofType'; system: string; code: string; value: string }
+  /** A code starting with `prefix` (`:below` on a URI-like code); only made by resolve-terminology.ts. */
+  | { kind: 'tokenPrefix'; system?: string; prefix: string }
   | { kind: 'string'; text: string }
   | { kind: 'date'; prefix: Prefix; lo: Date; hi: Date }
   | { kind: 'number'; prefix: Prefix; value: number; lo: number; hi: number; system?: string; code?: string }
   /** `reference` is `Type/id` or a URL as given; `id` alone is resolved against the parameter's target types. */
   | { kind: 'reference'; reference?: string; id?: string }
   | { kind: 'uri'; uri: string }
-  | { kind: 'composite'; token: { system?: string; code?: string }; second: SearchValue }
+  /** `first$second`: the first component is a token, a reference or a uri. */
+  | { kind: 'composite'; first: SearchValue; second: SearchValue }
   | { kind: 'missing'; missing: boolean };
 
 /** A parameter with its values (OR); the filters of a request are ANDed. */
@@ -26,7 +29,10 @@ export interface ParameterFilter {
   kind: 'parameter';
   code: string;
   type: SearchParamType;
-  /** `exact`, `contains`, `not`, `text`, `identifier`, `below`, `above`, `missing`, `of-type`, or a resource type. */
+  /**
+   * `exact`, `contains`, `not`, `text`, `identifier`, `below`, `above`, `in`, `not-in`, `missing`, `of-type`, or a
+   * resource type. Token `in`/`not-in`/`above`/`below` are resolved to plain values before compilation.
+   */
   modifier?: string;
   values: SearchValue[];
   /** For reference parameters: the types a bare id may name. */

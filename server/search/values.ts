@@ -15,6 +15,16 @@ export function escapeRegex(value: string): string {
   return value.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&');
 }
 
+/** A URI and every ancestor path of it: http://a/b/c is below http://a/b and http://a. */
+export function uriAncestors(uri: string): string[] {
+  const prefixes: string[] = [];
+  for (let i = uri.indexOf('//') + 2; i > 1 && i < uri.length; i = uri.indexOf('/', i + 1)) {
+    if (i < 0) break;
+    prefixes.push(uri.slice(0, i));
+  }
+  return [...prefixes, uri];
+}
+
 export interface DateRange {
   lo: Date;
   hi: Date;
@@ -70,25 +80,4 @@ export function numberRange(text: string): { value: number; lo: number; hi: numb
   const decimals = mantissa.includes('.') ? mantissa.split('.')[1].length : 0;
   const half = 0.5 * Math.pow(10, exponent - decimals);
   return { value, lo: value - half, hi: value + half };
-}
-
-export const UCUM = 'http://unitsofmeasure.org';
-
-// Common UCUM units folded to one canonical unit per dimension, so 5 mg and 0.005 g match the same search.
-const UCUM_CANONICAL: Record<string, [string, number]> = {
-  ug: ['g', 1e-6], mg: ['g', 1e-3], g: ['g', 1], kg: ['g', 1e3],
-  uL: ['L', 1e-6], mL: ['L', 1e-3], dL: ['L', 0.1], L: ['L', 1],
-  mm: ['m', 1e-3], cm: ['m', 1e-2], m: ['m', 1], km: ['m', 1e3],
-  'mm[Hg]': ['Pa', 133.322], Pa: ['Pa', 1], kPa: ['Pa', 1e3],
-  ms: ['s', 1e-3], s: ['s', 1], min: ['s', 60], h: ['s', 3600], d: ['s', 86400],
-  '/s': ['/s', 1], '/min': ['/s', 1 / 60], '/h': ['/s', 1 / 3600],
-  'mg/dL': ['g/L', 1e-2], 'g/dL': ['g/L', 10], 'g/L': ['g/L', 1], 'mg/L': ['g/L', 1e-3],
-};
-
-/** A UCUM quantity in its canonical unit, or undefined for units this table does not know. */
-export function canonicalQuantity(value: number, code: string): { value: number; code: string } | undefined {
-  const entry = UCUM_CANONICAL[code];
-  if (!entry) return undefined;
-  // Rounded to 12 significant digits so 1000 mg and 1 g compare equal.
-  return { value: Number((value * entry[1]).toPrecision(12)), code: entry[0] };
 }
