@@ -67,9 +67,9 @@ export class ScopedStore implements Store {
       const { compartment } = this.access;
       if (!compartment) continue;
       // Both the version replaced and the new one must be the patient's: nothing moves in or out of the compartment.
-      const before = write.expectedVid > 0 ? await this.inner.read(write.type, write.id) : undefined;
+      const before = await this.inner.read(write.type, write.id);
       const beforeOk = !before || before.deleted || this.visible(before);
-      const afterOk = write.deleted || write.index.compartments.includes(compartment);
+      const afterOk = write.deleted || (write.type === 'Patient' ? `Patient/${write.id}` === compartment : write.index.compartments.includes(compartment));
       if (!beforeOk || !afterOk) {
         throw forbidden(`Rule patient-compartment: ${write.type}/${write.id} is not in the compartment of ${compartment}, which the token's patient/ scopes confine writes to`);
       }
@@ -87,14 +87,17 @@ export class ScopedStore implements Store {
     }
     const { compartment } = this.access;
     if (!compartment) return filter;
-    if (filter.compartments === undefined) return { ...filter, compartments: compartment };
-    return { $and: [filter, { compartments: compartment }] };
+    // The R4 compartment holds Patients that link to this one; a patient/ token sees only its own Patient.
+    const notOtherPatient = [{ type: 'Patient', id: { $ne: compartment.slice('Patient/'.length) } }];
+    if (filter.compartments === undefined && filter.$nor === undefined) return { ...filter, compartments: compartment, $nor: notOtherPatient };
+    return { $and: [filter, { compartments: compartment }, { $nor: notOtherPatient }] };
   }
 
   private visible(version: StoredVersion): boolean {
     const { compartment } = this.access;
     if (!compartment) return true;
     if (version.deleted) return false;
+    if (version.type === 'Patient') return `Patient/${version.id}` === compartment;
     return extractIndexEntries(JSON.parse(version.json) as Resource).compartments.includes(compartment);
   }
 }
