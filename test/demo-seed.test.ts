@@ -26,7 +26,9 @@ async function storedResources<T>(dir: string, type: string, extra: Record<strin
   }
 }
 
-describe('demo seeding', () => {
+describe('demo seeding', function () {
+  // Generating, de-identifying and indexing thousands of resources (and starting workers) takes a while on 2 cores.
+  this.timeout(180_000);
   let root: string;
   beforeEach(async () => (root = await mkdtemp(path.join(tmpdir(), 'vitrine-demo-'))));
   afterEach(async () => rm(root, { recursive: true, force: true }));
