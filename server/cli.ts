@@ -6,6 +6,8 @@ import { hubCommand } from './commands/hub-command.ts';
 import { seedCommand, SEED_USAGE } from './commands/seed-command.ts';
 import { ingestCommand } from './commands/ingest-command.ts';
 import { siteCommand } from './commands/site-command.ts';
+import { launchCommand, LAUNCH_USAGE } from './commands/launch-command.ts';
+import { tokenCommand, TOKEN_USAGE } from './commands/token-command.ts';
 import { ConfigError } from './config/site-config.ts';
 import { runDemo } from './demo.ts';
 
@@ -30,6 +32,14 @@ const COMMANDS: Record<string, Command> = {
   ingest: {
     usage: 'vitrine ingest --site <url | data dir> --rules <safe-harbor | limited-shift | file> <files or dirs...>   de-identify and load (--report: risk)',
     run: ingestCommand,
+  },
+  token: {
+    usage: `${TOKEN_USAGE}   print an access token for a demo client`,
+    run: tokenCommand,
+  },
+  launch: {
+    usage: `${LAUNCH_USAGE}   an EHR launch context for a patient`,
+    run: launchCommand,
   },
   demo: {
     usage: 'vitrine demo                                            three sites on 8081-8083 (VITRINE_DATA sets the data root)',

@@ -4,6 +4,7 @@
  */
 import path from 'node:path';
 import { progressBar } from '../seed/generator/progress.ts';
+import { demoAuthConfig } from './auth/demo-clients.ts';
 import { siteConfigFrom } from './config/site-config.ts';
 import { isSeeded, seedSitesInParallel } from './demo-seed-parallel.ts';
 import { closeOnSignals, createLogger, startSite, type RunningSite } from './site.ts';
@@ -44,7 +45,7 @@ export async function runDemo(dataRoot = process.env.VITRINE_DATA ?? '.data/demo
   }
   const sites: RunningSite[] = [];
   for (const { name, port } of DEMO_SITES) {
-    const config = siteConfigFrom({ name, port, host: '127.0.0.1', dataDir: dataDir(name), logLevel: 'warn' }, `demo ${name}`);
+    const config = siteConfigFrom({ name, port, host: '127.0.0.1', dataDir: dataDir(name), logLevel: 'warn', auth: demoAuthConfig(dataRoot), cors: { origins: ['http://localhost:9000', 'http://127.0.0.1:9000'] } }, `demo ${name}`);
     sites.push(await startSite(config, logger.child({ site: name })));
   }
   closeOnSignals(sites, logger);
@@ -59,8 +60,8 @@ export function demoBanner(sites: RunningSite[]): string[] {
     'Vitrine demo is running:',
     ...sites.map((s, i) => `  ${s.config.name} (${DEMO_SITES[i]?.profile ?? 'site'}): ${s.url}  (data: ${s.config.dataDir})`),
     '',
-    'Tokens: every request needs one; see README.md ("Authorization") for the demo clients and how to get an',
-    'access token (e.g. for demo-clinician), then: export TOKEN=<access token>',
+    'Tokens: every request needs one (demo clients in README.md, "Authorization"):',
+    '  export TOKEN=$(npx vitrine token --client demo-clinician)',
     '',
     'Try:',
     `  curl -H "Authorization: Bearer $TOKEN" '${a}/Patient?_count=3'   # de-identified: no names, addresses or exact birth dates`,
