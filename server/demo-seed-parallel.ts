@@ -1,10 +1,10 @@
 /**
- * Seeds several demo sites at once, one worker thread per site and at most one per core: generating,
- * validating and indexing are CPU-bound, so a 2-core machine seeds two sites in the time of one.
+ * Seeds several demo sites at once, one worker thread per site: generating, de-identifying, validating and
+ * indexing are CPU-bound, so the sites share every core and all finish at about total CPU time / cores (with one
+ * worker per core instead, the sites left over would run after the others on one core).
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
@@ -28,7 +28,7 @@ export function isSeeded(dataDir: string): boolean {
 }
 
 /** Runs the jobs in worker threads; `progress` counts patients over all jobs. */
-export async function seedSitesInParallel(jobs: SiteSeedJob[], progress: Progress = SILENT_PROGRESS, workers = availableParallelism()): Promise<SeedSiteResult[]> {
+export async function seedSitesInParallel(jobs: SiteSeedJob[], progress: Progress = SILENT_PROGRESS, workers = jobs.length): Promise<SeedSiteResult[]> {
   const done = new Array<number>(jobs.length).fill(0);
   const results: SeedSiteResult[] = new Array(jobs.length);
   let next = 0;
