@@ -18,7 +18,7 @@ import path from 'node:path';
 import { pino } from 'pino';
 import supertest from 'supertest';
 import type { AuthConfig } from '../../server/auth/auth-config.ts';
-import { createAuthorizationServer, type AuthorizationServer } from '../../server/auth/authorization-server.ts';
+import { createAuthorizationServer, type AuthorizationServer, type AuthorizationServerOptions } from '../../server/auth/authorization-server.ts';
 import { AuditTrail } from '../../server/audit/audit-trail.ts';
 import type { Caller } from '../../server/fhir/context.ts';
 import { defaultPipeline } from '../../server/fhir/default-pipeline.ts';
@@ -48,6 +48,8 @@ export interface TestSiteOptions {
   publicUrl?: string;
   /** The disclosure policy service; without one, aggregate-only callers are refused (server/aggregate/access.ts). */
   disclosure?: SiteAppOptions['disclosure'];
+  /** The external issuer's key set (instead of fetching `auth.external.jwksUrl`). */
+  externalKeys?: AuthorizationServerOptions['externalKeys'];
 }
 
 export interface TestSite {
@@ -80,7 +82,7 @@ export async function createTestSite(options: TestSiteOptions = {}): Promise<Tes
     ...options.auth,
     clients: [{ ...TEST_CLIENT, role: 'internal', demo: true }, ...(options.auth?.clients ?? [])],
   };
-  const auth = await createAuthorizationServer({ config: authConfig, name: 'test-site', publicUrl: options.publicUrl });
+  const auth = await createAuthorizationServer({ config: authConfig, name: 'test-site', publicUrl: options.publicUrl, externalKeys: options.externalKeys });
   const app = createSiteApp({
     store, pipeline: defaultPipeline, logger: pino({ level: 'silent' }), limits: TEST_LIMITS, name: 'test-site',
     auth, audit, cors: options.cors, rateLimit: options.rateLimit ?? { requestsPerMinute: 1_000_000 }, publicUrl: options.publicUrl,
