@@ -21,7 +21,7 @@ export type PolicyRule =
 
 /** A refusal by the disclosure policy (403, or 429 for `rate-limit`), naming its rule. */
 export function policyRefusal(rule: PolicyRule, message: string, expression?: string): OperationOutcomeError {
-  const found = issue('error', rule === 'rate-limit' ? 'throttled' : 'forbidden', `[${rule}] ${message}`, expression);
-  found.details = { coding: [{ system: POLICY_RULE_SYSTEM, code: rule }], text: `[${rule}] ${message}` };
+  const found = issue('error', rule === 'rate-limit' ? 'throttled' : 'forbidden', `Rule ${rule}: ${message}`, expression);
+  found.details = { coding: [{ system: POLICY_RULE_SYSTEM, code: rule }], text: `Rule ${rule}: ${message}` };
   return new OperationOutcomeError(outcome(found));
 }
