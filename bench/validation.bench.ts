@@ -1,6 +1,6 @@
 /**
- * Cost of validation on write (server/validation): validations per second over a realistic mix of resources,
- * microseconds for a typical Patient and Observation, and the one-off cost of the first validation.
+ * Cost of validation on write (server/validation): validations per CPU second over a realistic mix of resources,
+ * CPU microseconds for a typical Patient and Observation, and the one-off cost of the first validation.
  * The mix is the Synthea R4 patients of ../shared/data when present (16 resource types, as a site receives
  * them), else a small built-in mix of the same kinds.
  */
@@ -68,21 +68,32 @@ function realisticMix(): { resources: unknown[]; source: string } {
   return { resources, source: 'Synthea R4 mix' };
 }
 
-/** Average µs per call of `validateResource` on `resource`. */
-function microsPerValidation(resource: unknown, rounds: number): number {
-  for (let i = 0; i < rounds / 10; i++) validateResource(resource);
-  const start = process.hrtime.bigint();
-  for (let i = 0; i < rounds; i++) validateResource(resource);
-  return Number(process.hrtime.bigint() - start) / 1000 / rounds;
+/**
+ * CPU microseconds (user + system) spent in `run`: validation is synchronous and single-threaded, so this is its
+ * cost, and unlike wall time it stays put while other processes share the cores.
+ */
+function cpuMicros(run: () => void): number {
+  const start = process.cpuUsage();
+  run();
+  const used = process.cpuUsage(start);
+  return used.user + used.system;
 }
 
-/** The first validation in a fresh process: reading the definitions and compiling the validator of one type. */
+/** Average CPU µs per call of `validateResource` on `resource`. */
+function microsPerValidation(resource: unknown, rounds: number): number {
+  for (let i = 0; i < rounds / 10; i++) validateResource(resource);
+  return cpuMicros(() => {
+    for (let i = 0; i < rounds; i++) validateResource(resource);
+  }) / rounds;
+}
+
+/** CPU ms of the first validation in a fresh process: reading the definitions, compiling the validator of a type. */
 function firstValidationMillis(): number {
   const module = new URL('../server/validation/validate.ts', import.meta.url).href;
   const script =
     `const { validateResource } = await import(${JSON.stringify(module)});` +
-    `const start = performance.now(); validateResource(${JSON.stringify(OBSERVATION)});` +
-    'console.log(performance.now() - start);';
+    `const start = process.cpuUsage(); validateResource(${JSON.stringify(OBSERVATION)});` +
+    'const used = process.cpuUsage(start); console.log((used.user + used.system) / 1000);';
   const output = execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8' });
   return Number(output.trim().split('\n').pop());
 }
@@ -92,14 +103,17 @@ export async function benchValidation(): Promise<BenchRow[]> {
   for (const resource of resources) validateResource(resource); // load definitions, compile each type once
   let best = Infinity;
   for (let round = 0; round < 3; round++) {
-    const start = process.hrtime.bigint();
-    for (const resource of resources) validateResource(resource);
-    best = Math.min(best, Number(process.hrtime.bigint() - start) / 1e9);
+    best = Math.min(best, cpuMicros(() => resources.forEach((resource) => validateResource(resource))) / 1e6);
   }
   return [
-    { name: `validations/s, ${source} (${resources.length} resources)`, value: resources.length / best, unit: 'validations/s', target: 10_000 },
+    {
+      name: `validations per CPU second, ${source} (${resources.length} resources)`,
+      value: resources.length / best,
+      unit: 'validations/s',
+      target: 10_000,
+    },
     { name: 'typical Observation (vital sign)', value: microsPerValidation(OBSERVATION, 20_000), unit: 'µs', target: 100, lowerIsBetter: true },
     { name: 'typical Patient (de-identified)', value: microsPerValidation(PATIENT, 20_000), unit: 'µs', target: 100, lowerIsBetter: true },
-    { name: 'first validation in a new process', value: firstValidationMillis(), unit: 'ms', target: 1000, lowerIsBetter: true },
+    { name: 'first validation in a new process (CPU)', value: firstValidationMillis(), unit: 'ms', target: 1000, lowerIsBetter: true },
   ];
 }

@@ -19,6 +19,10 @@ const KNOWN_INVALID: Record<string, string> = {
   'EventDefinition-example.json': 'txt-2: the narrative is an empty div',
   'Questionnaire-zika-virus-exposure-assessment.json': 'txt-2: the narrative is an empty div',
   'Questionnaire-qs1.json': 'Questionnaire.item.linkId (1..1) is missing from 32 nested items',
+  'DeviceMetric-example.json': 'DeviceMetric.parent refers to a DeviceDefinition; Reference(Device) only',
+  'DeviceUseStatement-example.json': 'reasonReference refers to a Procedure, which its Reference types exclude',
+  'MedicationRequest-medrx0301.json': 'dispenseRequest.performer refers to a Practitioner; Reference(Organization) only',
+  'Observation-clinical-gender.json': 'performer refers to an Encounter, which its Reference types exclude',
 };
 
 function describeIssues(issues: OperationOutcomeIssue[]): string {

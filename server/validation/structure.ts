@@ -20,6 +20,9 @@ function createAjv(): Ajv {
     logger: false,
     // Errors carry the offending value, for diagnostics.
     verbose: true,
+    // ajv's optimisation passes cost a third of the compile time of the first type (which compiles every
+    // datatype) and gain nothing measurable when validating.
+    code: { optimize: false },
   });
   instance.addFormat('fhir-base64', { type: 'string', validate: isBase64 });
   instance.addFormat('fhir-date', { type: 'string', validate: isCalendarDate });

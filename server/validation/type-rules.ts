@@ -16,6 +16,8 @@ export interface ElementType {
   profile?: string;
   /** Rules of a complex type or backbone element, resolved on first use. */
   rules?: TypeRules;
+  /** For a Reference: the resource types it may point to. */
+  targetTypes?: Set<string>;
 }
 
 export interface ElementRule {
@@ -31,6 +33,8 @@ export interface ElementRule {
   constraints: Constraint[];
   fixed?: unknown;
   pattern?: unknown;
+  /** Single, allowed, without fixed or pattern value or constraints: a primitive value needs no more checks. */
+  plain: boolean;
 }
 
 export interface KeyEntry {
@@ -125,15 +129,19 @@ export function buildTypeRules(
       choice,
       types: [],
       constraints: withoutEle1(element.constraints),
+      plain: false,
     };
     if (element.fixed !== undefined) rule.fixed = element.fixed;
     if (element.pattern !== undefined) rule.pattern = element.pattern;
+    rule.plain =
+      !rule.array && rule.max >= 1 && rule.fixed === undefined && rule.pattern === undefined && rule.constraints.length === 0;
     const hasChildren = children.has(element.path);
     const typeRefs = element.contentReference ? [{ code: 'BackboneElement' }] : element.types;
     for (const ref of typeRefs) {
       const jsonKey = choice ? name.slice(0, -3) + ref.code[0].toUpperCase() + ref.code.slice(1) : name;
       const type: ElementType = { code: ref.code, kind: kindOf(ref.code, isPrimitive), jsonKey };
       if (ref.profile) type.profile = ref.profile;
+      if ('targetTypes' in ref && ref.targetTypes) type.targetTypes = new Set(ref.targetTypes);
       if (element.contentReference) {
         const target = element.contentReference.slice(element.contentReference.indexOf('#') + 1);
         Object.defineProperty(type, 'rules', { get: () => build(target), enumerable: true });
