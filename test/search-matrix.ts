@@ -205,6 +205,26 @@ export function describeSearchMatrix(name: string, makeStore: MakeStore): void {
       assert.ok(full.length > 25);
     });
 
+    it('cursor paging visits every match once, forwards and backwards, missing sort values included', async () => {
+      for (const [type, query] of [['Observation', 'code=8867-4&_sort=-date'], ['DocumentReference', '_sort=-relatesto'], ['DocumentReference', '_sort=relatesto'], ['Patient', '']]) {
+        const full = (await runSearch(store, type, query)).matches.map((v) => v.id);
+        const pages: string[][] = [];
+        let page = await runSearch(store, type, `${query}&_count=2`);
+        pages.push(page.matches.map((v) => v.id));
+        while (page.cursors?.next) {
+          page = await runSearch(store, type, `${query}&_count=2&_cursor=${page.cursors.next}`);
+          pages.push(page.matches.map((v) => v.id));
+        }
+        assert.deepEqual(pages.flat(), full, `${type}?${query}`);
+        const backwards: string[][] = [page.matches.map((v) => v.id)];
+        while (page.cursors?.previous) {
+          page = await runSearch(store, type, `${query}&_count=2&_cursor=${page.cursors.previous}`);
+          backwards.unshift(page.matches.map((v) => v.id));
+        }
+        assert.deepEqual(backwards, pages, `previous links of ${type}?${query}`);
+      }
+    });
+
     it('_summary=count gives the total without entries; a compartment search keeps to the compartment', async () => {
       const counted = await runSearch(store, 'Observation', 'code=8867-4&_summary=count');
       assert.equal(counted.matches.length, 0);

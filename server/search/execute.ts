@@ -3,8 +3,9 @@
  * a count, and the included resources. https://hl7.org/fhir/R4/search.html
  */
 import type { OperationOutcomeIssue } from '@medplum/fhirtypes';
-import type { Store, StoredVersion } from '../store/types.ts';
+import type { Filter, Store, StoredVersion } from '../store/types.ts';
 import { compileFilter, compileSort } from './compile.ts';
+import { findPage } from './find-page.ts';
 import { findIncludedResources } from './includes.ts';
 import { resolveChainedFilters } from './resolve-chains.ts';
 import type { SearchRequest } from './search-request.ts';
@@ -15,6 +16,8 @@ export interface SearchResult {
   /** Absent when `_total=none` asked for none. */
   total?: number;
   warnings: OperationOutcomeIssue[];
+  /** `_cursor` values of the pages after and before this one (keyset paging, see cursor.ts), when there are any. */
+  cursors?: { next?: string; previous?: string };
 }
 
 /** Executes a search (https://hl7.org/fhir/R4/search.html). */
@@ -26,19 +29,15 @@ export async function searchResources(store: Store, request: SearchRequest): Pro
   if (request.summary === 'count' || request.count === 0) {
     return { matches: [], included: [], total: await store.count(filter), warnings };
   }
-  const matches = await store.find({ filter, sort: compileSort(request), skip: request.offset, limit: request.count });
-  const included = await findIncludedResources(store, request, matches, warnings);
-  return { matches, included, total: await countTotal(store, request, filter, matches), warnings };
+  const page = await findPage(store, request, filter, compileSort(request));
+  const included = await findIncludedResources(store, request, page.matches, warnings);
+  const total = await countTotal(store, request, page.totalFilter, page.matches);
+  return { matches: page.matches, included, total, warnings, cursors: page.cursors };
 }
 
-async function countTotal(
-  store: Store,
-  request: SearchRequest,
-  filter: Record<string, unknown>,
-  matches: StoredVersion[],
-): Promise<number | undefined> {
+async function countTotal(store: Store, request: SearchRequest, filter: Filter, matches: StoredVersion[]): Promise<number | undefined> {
   if (request.total === 'none') return undefined;
-  // A page that is not full tells the total without counting.
-  if (matches.length < request.count && (matches.length > 0 || request.offset === 0)) return request.offset + matches.length;
+  // A page that is not full tells the total without counting (not a cursor page: it does not know its offset).
+  if (!request.cursor && matches.length < request.count && (matches.length > 0 || request.offset === 0)) return request.offset + matches.length;
   return store.count(filter);
 }

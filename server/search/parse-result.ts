@@ -1,8 +1,9 @@
 /**
- * The result parameters of a search: `_count`, `_offset`, `_sort`, `_include`, `_revinclude`, `_summary`,
+ * The result parameters of a search: `_count`, `_offset`, `_cursor`, `_sort`, `_include`, `_revinclude`, `_summary`,
  * `_elements`, `_total`. https://hl7.org/fhir/R4/search.html#return
  */
 import { badRequest } from '../fhir/outcomes.ts';
+import { decodeCursor } from './cursor.ts';
 import { findParameter, type ParseOptions } from './parse.ts';
 import { getSearchParameter, isResourceType } from './registry.ts';
 import type { IncludeTarget, SearchRequest } from './search-request.ts';
@@ -33,6 +34,10 @@ export function parseResultParameter(
     }
     case '_offset':
       request.offset = parseNonNegativeInteger(name, value);
+      request.offsetRequested = true;
+      return true;
+    case '_cursor':
+      request.cursor = decodeCursor(value);
       return true;
     case '_sort':
       parseSort(request, value, warn);

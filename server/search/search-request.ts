@@ -3,6 +3,7 @@
  * https://hl7.org/fhir/R4/search.html
  */
 import type { OperationOutcomeIssue } from '@medplum/fhirtypes';
+import type { PageCursor } from './cursor.ts';
 import type { SearchParamType } from './registry.ts';
 
 export type Prefix = 'eq' | 'ne' | 'gt' | 'lt' | 'ge' | 'le' | 'sa' | 'eb' | 'ap';
@@ -81,6 +82,10 @@ export interface SearchRequest {
   sort: SortRule[];
   count: number;
   offset: number;
+  /** The client sent `_offset`: its paging links page by offset too. */
+  offsetRequested?: boolean;
+  /** `_cursor` from a next/previous link (keyset paging, see cursor.ts). */
+  cursor?: PageCursor;
   include: IncludeTarget[];
   revinclude: IncludeTarget[];
   summary?: 'true' | 'text' | 'data' | 'count' | 'false';

@@ -2,7 +2,7 @@
 import type { Bundle, BundleEntry, BundleLink, OperationOutcome, Resource } from '@medplum/fhirtypes';
 import { aggregateCountBundle } from '../../aggregate/count.ts';
 import { callerMaySee } from '../../auth/caller-access.ts';
-import { searchResources } from '../../search/execute.ts';
+import { searchResources, type SearchResult } from '../../search/execute.ts';
 import { parseSearchRequest } from '../../search/parse.ts';
 import type { SearchRequest } from '../../search/search-request.ts';
 import type { StoredVersion } from '../../store/types.ts';
@@ -28,7 +28,7 @@ export async function searchBundle(req: FhirRequest, ctx: FhirContext, scope: Se
 
   const bundle: Bundle = { resourceType: 'Bundle', type: 'searchset' };
   if (result.total !== undefined) bundle.total = result.total;
-  bundle.link = pageLinks(ctx, scope, req.params, request, result.matches.length, result.total);
+  bundle.link = pageLinks(ctx, scope, req.params, request, result);
   const entries: BundleEntry[] = [
     ...result.matches.map((v) => searchEntry(ctx, v, 'match', request)),
     // An included resource of a type the caller's scopes do not cover stays out (server/auth/).
@@ -49,27 +49,27 @@ function searchEntry(ctx: FhirContext, v: StoredVersion, mode: 'match' | 'includ
 }
 
 /**
- * Links for self, next and previous. Paging is by offset over a sort that always ends in `_id`, so a page's
- * content is deterministic for the same data. https://hl7.org/fhir/R4/http.html#paging
+ * Links for self, next and previous. The server's own links page by keyset cursor (`_cursor`, see
+ * search/cursor.ts), so a page sequence visits every match once while writes happen between fetches; a client that
+ * sent `_offset` gets offset links, over a sort that always ends in `_id`. https://hl7.org/fhir/R4/http.html#paging
  */
-function pageLinks(
-  ctx: FhirContext,
-  scope: SearchScope,
-  params: SearchPairs,
-  request: SearchRequest,
-  pageSize: number,
-  total: number | undefined,
-): BundleLink[] {
+function pageLinks(ctx: FhirContext, scope: SearchScope, params: SearchPairs, request: SearchRequest, result: SearchResult): BundleLink[] {
   const base = scope.compartment ? `${ctx.baseUrl}/${scope.compartment}/${scope.type}` : `${ctx.baseUrl}${scope.type ? `/${scope.type}` : ''}`;
-  const kept = params.filter(([name]) => name !== '_offset' && name !== '_count');
-  const url = (offset: number) => {
-    const q = new URLSearchParams([...kept, ['_count', String(request.count)], ['_offset', String(offset)]]);
-    return `${base}?${q}`;
-  };
-  const links: BundleLink[] = [{ relation: 'self', url: url(request.offset) }];
-  const more = total !== undefined ? request.offset + pageSize < total : pageSize === request.count && pageSize > 0;
-  if (more && request.count > 0) links.push({ relation: 'next', url: url(request.offset + request.count) });
-  if (request.offset > 0) links.push({ relation: 'previous', url: url(Math.max(0, request.offset - request.count)) });
+  const kept = params.filter(([name]) => name !== '_offset' && name !== '_count' && name !== '_cursor');
+  const url = (paging: [string, string][]) => `${base}?${new URLSearchParams([...kept, ['_count', String(request.count)], ...paging])}`;
+  const selfPaging: [string, string][] = request.cursor
+    ? [['_cursor', params.find(([name]) => name === '_cursor')![1]]]
+    : request.offsetRequested ? [['_offset', String(request.offset)]] : [];
+  const links: BundleLink[] = [{ relation: 'self', url: url(selfPaging) }];
+  if (!request.offsetRequested) {
+    if (result.cursors?.next) links.push({ relation: 'next', url: url([['_cursor', result.cursors.next]]) });
+    if (result.cursors?.previous) links.push({ relation: 'previous', url: url([['_cursor', result.cursors.previous]]) });
+    return links;
+  }
+  const pageSize = result.matches.length;
+  const more = result.total !== undefined ? request.offset + pageSize < result.total : pageSize === request.count && pageSize > 0;
+  if (more && request.count > 0) links.push({ relation: 'next', url: url([['_offset', String(request.offset + request.count)]]) });
+  if (request.offset > 0) links.push({ relation: 'previous', url: url([['_offset', String(Math.max(0, request.offset - request.count))]]) });
   return links;
 }
 
