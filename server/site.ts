@@ -2,7 +2,9 @@
 import type { Server } from 'node:http';
 import { pino, type Logger } from 'pino';
 import type { SiteConfig } from './config/site-config.ts';
-import { defaultPipeline } from './fhir/default-pipeline.ts';
+import { mkdirSync } from 'node:fs';
+import { sitePipeline } from './deid/site-pipeline.ts';
+import { lockDataDir } from './ingest/data-dir-lock.ts';
 import { createSiteApp } from './http/app.ts';
 import { DisclosureControl } from './policy/disclosure-control.ts';
 import { loadPolicy } from './policy/policy.ts';
@@ -27,13 +29,16 @@ export function createLogger(config: Pick<SiteConfig, 'name' | 'logLevel'>): Log
 
 export async function startSite(config: SiteConfig, logger = createLogger(config)): Promise<RunningSite> {
   const policy = loadPolicy(config.policy); // a wrong policy stops the site before anything opens
+  // The embedded store lives in this process's memory: no second process (another site, an ingest) may open it.
+  mkdirSync(config.dataDir, { recursive: true });
+  const releaseDataDir = lockDataDir(config.dataDir, `vitrine site ${config.name}`);
   const store = await openStore(config, logger);
   const disclosure = await DisclosureControl.open(policy, config.dataDir);
   const auth = await createAuthorizationServer({ config: config.auth, name: config.name, publicUrl: config.publicUrl, dataDir: config.dataDir });
   const auditStore = await openAuditStore(config, logger);
   const audit = new AuditTrail(auditStore, config.name, logger);
   const app = createSiteApp({
-    disclosure, store, pipeline: defaultPipeline, logger, limits: config.limits, publicUrl: config.publicUrl,
+    disclosure, store, pipeline: sitePipeline(config), logger, limits: config.limits, publicUrl: config.publicUrl,
     name: config.name, auth, audit, cors: config.cors, rateLimit: config.rateLimit,
   });
   const server: Server = await new Promise((resolve, reject) => {
@@ -57,6 +62,7 @@ export async function startSite(config: SiteConfig, logger = createLogger(config
       await auditStore.close();
       await disclosure.close();
       await store.close();
+      releaseDataDir();
       logger.info('site stopped');
     })());
   return { config, store, url, logger, close };

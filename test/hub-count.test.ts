@@ -1,15 +1,29 @@
 /** The hub's federated count over real sites and misbehaving ones: merge, hub policy, faults, refusals, async. */
 import assert from 'node:assert/strict';
 import type { Server } from 'node:http';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { pino } from 'pino';
 import supertest from 'supertest';
 import { hubConfigFrom, type HubConfig } from '../server/config/hub-config.ts';
 import { createHubApp } from '../server/http/hub-app.ts';
 import { createHubState } from '../server/hub.ts';
+import { DisclosureControl } from '../server/policy/disclosure-control.ts';
+import { loadPolicy, policyFrom } from '../server/policy/policy.ts';
 import { deadSite, failingSite, hangingSite, malformedSite, refusingSite, type FakeSite } from './support/fake-sites.ts';
 import { createTestSite, FHIR_JSON, type TestSite } from './support/test-site.ts';
 
 const SECRET = 'Jane Q. Doe, MRN 998877';
+/** The hub's client at every test site: aggregate-only, a demo secret (backend services are tested with auth). */
+const HUB_CLIENT = { clientId: 'hub', secret: 'hub-secret', role: 'aggregate' as const, scope: 'system/*.s', demo: true };
+process.env.TEST_HUB_SECRET = HUB_CLIENT.secret;
+
+/** The default policy without rounding or noise, so that federated sums can be checked exactly; k stays 11. */
+function exactPolicy() {
+  const base = loadPolicy();
+  return policyFrom({ ...JSON.parse(JSON.stringify(base)), rounding: 1, noise: { mechanism: 'none' }, budget: { perPeriod: 100000, period: 'day' }, rateLimit: { perMinute: 100000, perDay: 1000000 } });
+}
 
 interface LiveSite {
   site: TestSite;
@@ -18,7 +32,8 @@ interface LiveSite {
 }
 
 async function liveSite(females: number, males: number): Promise<LiveSite> {
-  const site = await createTestSite();
+  const disclosure = await DisclosureControl.open(exactPolicy(), await mkdtemp(path.join(tmpdir(), 'vitrine-hub-policy-')));
+  const site = await createTestSite({ auth: { clients: [HUB_CLIENT] }, disclosure });
   const entry = [
     ...Array.from({ length: females }, () => ({ resource: { resourceType: 'Patient', gender: 'female' }, request: { method: 'POST', url: 'Patient' } })),
     ...Array.from({ length: males }, () => ({ resource: { resourceType: 'Patient', gender: 'male' }, request: { method: 'POST', url: 'Patient' } })),
@@ -33,7 +48,13 @@ async function liveSite(females: number, males: number): Promise<LiveSite> {
 
 function hubFor(sites: { name: string; url: string }[], overrides: Partial<HubConfig> = {}) {
   const config = hubConfigFrom(
-    { name: 'test-hub', deadlineMs: 1500, sites: sites.map((s) => ({ ...s, timeoutMs: 400, retries: 1 })), policy: { minCellSize: 11 }, ...overrides },
+    {
+      name: 'test-hub',
+      deadlineMs: 3000,
+      sites: sites.map((s) => ({ ...s, timeoutMs: 1000, retries: 1, auth: { kind: 'client-secret', clientId: HUB_CLIENT.clientId, secretEnv: 'TEST_HUB_SECRET' } })),
+      policy: { minCellSize: 11 },
+      ...overrides,
+    },
     'test',
   );
   const state = createHubState(config);
@@ -50,7 +71,7 @@ describe('hub: federated counts', function () {
   const fakes: FakeSite[] = [];
 
   before(async () => {
-    [a, b, c] = await Promise.all([liveSite(20, 3), liveSite(15, 1), liveSite(5, 12)]);
+    [a, b, c] = await Promise.all([liveSite(20, 3), liveSite(15, 1), liveSite(12, 12)]);
   });
   after(async () => {
     for (const s of [a, b, c]) {
@@ -70,7 +91,7 @@ describe('hub: federated counts', function () {
     const res = await http.get('/fhir/Patient?gender=female&_summary=count');
     assert.equal(res.status, 200);
     assert.equal(res.body.type, 'searchset');
-    assert.equal(res.body.total, 40);
+    assert.equal(res.body.total, 47);
     const issues = outcomeOf(res.body);
     assert.ok(issues.some((i) => i.diagnostics === 'site-a: 20'));
     assert.ok(!issues.some((i) => i.code === 'incomplete'));
@@ -78,26 +99,36 @@ describe('hub: federated counts', function () {
 
   it('restricts to the sites named by _site and refuses unknown site names', async () => {
     const { http } = hubFor(three());
-    const res = await http.get('/fhir/Patient?gender=male&_summary=count&_site=site-b,site-c');
-    assert.equal(res.body.total, 13);
+    const res = await http.get('/fhir/Patient?gender=female&_summary=count&_site=site-b,site-c');
+    assert.equal(res.body.total, 27);
     assert.equal((await http.get('/fhir/Patient?_summary=count&_site=nowhere')).status, 400);
   });
 
-  it('suppresses a merged count below the hub minimum', async () => {
+  it('suppresses a merged count below the hub minimum, and when every site suppressed its part', async () => {
+    const { http } = hubFor(three(), { policy: { minCellSize: 30, rounding: 1, suppressedSites: 'at-least', showPerSite: true } });
+    const small = await http.get('/fhir/Patient?gender=female&_summary=count&_site=site-a');
+    assert.equal(small.status, 200);
+    assert.equal(small.body.total, undefined);
+    assert.ok(outcomeOf(small.body).some((i) => i.code === 'suppressed'));
+    assert.doesNotMatch(JSON.stringify(small.body), /\b20\b/);
+    const bothSuppressed = await hubFor(three()).http.get('/fhir/Patient?gender=male&_summary=count&_site=site-a,site-b');
+    assert.equal(bothSuppressed.body.total, undefined);
+    assert.doesNotMatch(JSON.stringify(bothSuppressed.body), /\b[34]\b/);
+  });
+
+  it('reports "at least" the sum when a site suppressed its part, without naming that site', async () => {
     const { http } = hubFor(three());
-    const res = await http.get('/fhir/Patient?gender=male&_summary=count&_site=site-a,site-b');
-    assert.equal(res.status, 200);
-    assert.equal(res.body.total, undefined);
-    assert.ok(outcomeOf(res.body).some((i) => i.code === 'suppressed'));
-    assert.doesNotMatch(JSON.stringify(res.body), /\b4\b/);
+    const res = await http.get('/fhir/Patient?gender=male&_summary=count');
+    assert.equal(res.body.total, 12);
+    const issues = outcomeOf(res.body);
+    assert.ok(issues.some((i) => /at least 12/.test(i.diagnostics ?? '')));
+    assert.ok(!issues.some((i) => /site-[abc]: \d/.test(i.diagnostics ?? '')), 'no per-site numbers for a cell a site suppressed');
   });
 
   it('rounds merged counts when the hub policy says so', async () => {
     const { http } = hubFor(three(), { policy: { minCellSize: 11, rounding: 10, suppressedSites: 'at-least', showPerSite: false } });
     const res = await http.get('/fhir/Patient?gender=female&_summary=count');
-    assert.equal(res.body.total, 40);
-    const res2 = await http.get('/fhir/Patient?_summary=count&_site=site-a');
-    assert.equal(res2.body.total, 20);
+    assert.equal(res.body.total, 50, '47 rounds to 50');
     const res3 = await http.get('/fhir/Patient?_summary=count&_site=site-b');
     assert.equal(res3.body.total, 20, '16 rounds to 20');
     assert.ok(!outcomeOf(res3.body).some((i) => /site-b: 16/.test(i.diagnostics ?? '')));
@@ -117,9 +148,9 @@ describe('hub: federated counts', function () {
     const started = Date.now();
     const res = await http.get('/fhir/Patient?gender=female&_summary=count');
     const elapsed = Date.now() - started;
-    assert.ok(elapsed < 1500 + 500, `answered after ${elapsed} ms`);
+    assert.ok(elapsed < 3000 + 1000, `answered after ${elapsed} ms`);
     assert.equal(res.status, 200);
-    assert.equal(res.body.total, 40);
+    assert.equal(res.body.total, 47);
     const issues = outcomeOf(res.body);
     assert.ok(issues.some((i) => i.code === 'incomplete'), 'marked partial');
     for (const name of ['hanging', 'failing', 'malformed', 'dead', 'refusing']) {
@@ -171,7 +202,7 @@ describe('hub: federated counts', function () {
     assert.equal(res.status, 200);
     assert.equal(res.body.type, 'batch-response');
     assert.equal(res.body.entry[0].response.status, '200 OK');
-    assert.equal(res.body.entry[0].resource.total, 40);
+    assert.equal(res.body.entry[0].resource.total, 47);
   });
 
   it('exposes per-site request counts and latency at /metrics', async () => {

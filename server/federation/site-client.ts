@@ -5,6 +5,7 @@
  */
 import type { HubSiteConfig } from '../config/hub-config.ts';
 import { CircuitBreaker } from './circuit-breaker.ts';
+import type { SiteAuthorizer } from './site-token.ts';
 
 export type SiteFailureKind = 'timeout' | 'unreachable' | 'error' | 'malformed' | 'refused' | 'circuit-open';
 
@@ -47,7 +48,7 @@ export class SiteClient {
   constructor(
     readonly config: HubSiteConfig,
     breaker: { failureThreshold: number; cooldownMs: number },
-    private readonly authorize: () => Promise<Record<string, string>> = async () => ({}),
+    private readonly authorize: SiteAuthorizer = async () => ({}),
   ) {
     this.breaker = new CircuitBreaker(breaker.failureThreshold, breaker.cooldownMs);
   }
@@ -87,11 +88,14 @@ export class SiteClient {
   private async attempt<T>(request: SiteRequest, timeoutMs: number, started: number): Promise<SiteResult<T>> {
     const fail = (kind: SiteFailureKind, reason: string, status?: number): SiteFailure => ({ ok: false, site: this.name, kind, reason, status, ms: Date.now() - started });
     let authorization: Record<string, string>;
+    const tokenStarted = Date.now();
     try {
-      authorization = await this.authorize();
-    } catch {
-      return fail('refused', 'the hub could not obtain an access token at the site');
+      authorization = await this.authorize(timeoutMs);
+    } catch (err) {
+      const timedOut = Date.now() - tokenStarted >= timeoutMs - 5 || (err as Error).name === 'TimeoutError';
+      return timedOut ? fail('timeout', `no token from the site within ${timeoutMs} ms`) : fail('refused', 'the hub could not obtain an access token at the site');
     }
+    timeoutMs = Math.max(1, timeoutMs - (Date.now() - tokenStarted));
     let response: Response;
     try {
       const headers: Record<string, string> = { Accept: 'application/fhir+json', ...authorization, ...request.headers };

@@ -11,7 +11,8 @@ import { ConfigError } from '../config/site-config.ts';
 
 const EXPIRY_MARGIN_MS = 30_000;
 
-export type SiteAuthorizer = () => Promise<Record<string, string>>;
+/** The Authorization header for the next request; a token fetch may take at most `timeoutMs`. */
+export type SiteAuthorizer = (timeoutMs: number) => Promise<Record<string, string>>;
 
 /** A function giving the Authorization header for requests to `site`, fetching a token when needed. */
 export function siteAuthorizer(site: HubSiteConfig, env = process.env): SiteAuthorizer {
@@ -22,9 +23,9 @@ export function siteAuthorizer(site: HubSiteConfig, env = process.env): SiteAuth
   const credentials = auth.kind === 'client-secret' ? secretCredentials(site, auth.clientId, env) : keyCredentials(site, auth.clientId, tokenUrl);
   let cached: { token: string; expiresAt: number } | undefined;
   let pending: Promise<{ token: string; expiresAt: number }> | undefined;
-  return async () => {
+  return async (timeoutMs) => {
     if (!cached || cached.expiresAt - EXPIRY_MARGIN_MS < Date.now()) {
-      pending ??= fetchToken(tokenUrl, await credentials()).finally(() => (pending = undefined));
+      pending ??= fetchToken(tokenUrl, await credentials(), timeoutMs).finally(() => (pending = undefined));
       cached = await pending;
     }
     return { Authorization: `Bearer ${cached.token}` };
@@ -74,12 +75,12 @@ function keyCredentials(site: HubSiteConfig, clientId: string, tokenUrl: string)
   };
 }
 
-async function fetchToken(tokenUrl: string, credentials: Credentials): Promise<{ token: string; expiresAt: number }> {
+async function fetchToken(tokenUrl: string, credentials: Credentials, timeoutMs: number): Promise<{ token: string; expiresAt: number }> {
   const response = await fetch(tokenUrl, {
     method: 'POST',
     headers: { 'Content-Type': 'application/x-www-form-urlencoded', Accept: 'application/json', ...credentials.headers },
     body: new URLSearchParams(credentials.form),
-    signal: AbortSignal.timeout(5000),
+    signal: AbortSignal.timeout(timeoutMs),
   });
   const body = (await response.json().catch(() => ({}))) as { access_token?: string; expires_in?: number; error?: string };
   if (!response.ok || !body.access_token) throw new Error(`token request to ${tokenUrl} failed: ${response.status} ${body.error ?? ''}`.trim());
