@@ -5,18 +5,19 @@
  * condition was consumed this way the sets are the exact answer and mingo need not run at all.
  */
 import type { Filter } from '../types.ts';
-import { isIndexedField, type IndexedField } from './inverted-index.ts';
+import { isIndexedField, type IdSet, type IndexedField } from './inverted-index.ts';
 
 export interface IndexLookups {
-  lookup(field: IndexedField, key: string): ReadonlySet<string>;
+  /** Documents carrying the key, only those of `type` when given. */
+  lookup(field: IndexedField, key: string, type?: string): IdSet;
   /** The singleton set of a current document's _id, or an empty set. */
-  lookupId(documentId: string): ReadonlySet<string>;
-  tombstones: ReadonlySet<string>;
+  lookupId(documentId: string): IdSet;
+  tombstones: IdSet;
 }
 
 export interface CandidatePlan {
   /** Every match is in the intersection of these sets; none means every current document is a candidate. */
-  sets: ReadonlySet<string>[];
+  sets: IdSet[];
   /** The filter asked for `deleted: false`, which is answered by leaving out tombstones. */
   excludeDeleted: boolean;
   /** The sets (less tombstones when excludeDeleted) are exactly the matches. */
@@ -25,9 +26,15 @@ export interface CandidatePlan {
 
 export function planCandidates(filter: Filter, index: IndexLookups, outerType?: string): CandidatePlan {
   const plan: CandidatePlan = { sets: [], excludeDeleted: false, exact: true };
-  // `id` is unique only within a type: the type may come from the enclosing filter of an `$and` part.
+  // `id` is unique only within a type: the type may come from the enclosing filter of an `$and` part. Key lookups
+  // under a known type are that type's postings, which makes the type's own (large) set redundant.
   const type = typeof filter.type === 'string' ? filter.type : outerType;
+  let typeSets: IdSet[] = [];
   for (const [field, condition] of Object.entries(filter)) {
+    if (field === 'type' && typeof condition === 'string') {
+      typeSets = [index.lookup('type', condition)];
+      continue;
+    }
     if (field === '$and' && Array.isArray(condition)) {
       for (const part of condition as Filter[]) mergeInto(plan, planCandidates(part, index, type));
     } else if (field === '$or' && Array.isArray(condition)) {
@@ -42,17 +49,18 @@ export function planCandidates(filter: Filter, index: IndexLookups, outerType?: 
       const keys = keyConditions(condition);
       if (!keys.complete) plan.exact = false;
       for (const alternatives of keys.required) {
-        plan.sets.push(unionOf(alternatives.map((key) => lookupKey(field, key, index))));
+        plan.sets.push(unionOf(alternatives.map((key) => lookupKey(field, key, index, type))));
       }
     } else {
       plan.exact = false;
     }
   }
+  if (plan.sets.length === 0) plan.sets.push(...typeSets);
   return plan;
 }
 
 /** The documents a plan selects (before mingo), as ids. */
-export function* candidateIds(plan: CandidatePlan, tombstones: ReadonlySet<string>): Generator<string> {
+export function* candidateIds(plan: CandidatePlan, tombstones: IdSet): Generator<string> {
   const [smallest, ...others] = [...plan.sets].sort((a, b) => a.size - b.size);
   for (const id of smallest) {
     if (plan.excludeDeleted && tombstones.has(id)) continue;
@@ -101,11 +109,11 @@ function keyConditions(condition: unknown): { required: string[][]; complete: bo
   return { required, complete };
 }
 
-function lookupKey(field: string, key: string, index: IndexLookups): ReadonlySet<string> {
-  return field === '_id' ? index.lookupId(key) : index.lookup(field as IndexedField, key);
+function lookupKey(field: string, key: string, index: IndexLookups, type: string | undefined): IdSet {
+  return field === '_id' ? index.lookupId(key) : index.lookup(field as IndexedField, key, type);
 }
 
-function unionOf(sets: ReadonlySet<string>[]): ReadonlySet<string> {
+function unionOf(sets: IdSet[]): IdSet {
   if (sets.length === 1) return sets[0];
   const union = new Set<string>();
   for (const set of sets) for (const id of set) union.add(id);

@@ -15,11 +15,16 @@ import { toMemoryFilter } from './memory-filter.ts';
 /** Up to this many kept matches, a sorted page is picked by insertion instead of a full sort. */
 const TOP_K_LIMIT = 2000;
 
+/** Below this many candidates a top-k over them is cheap enough; no sorted order is built or walked. */
+const WALK_MIN_CANDIDATES = 2000;
+
 export function findRecords(state: MemoryState, query: StoreQuery): ResourceRecord[] {
   const plan = planCandidates(query.filter, indexLookups(state));
-  const matches = matchingDocuments(state, plan, query.filter);
   const skip = query.skip ?? 0;
   const limit = query.limit ?? Infinity;
+  const walked = walkSortedOrder(state, query, plan, skip + limit);
+  if (walked) return walked.slice(skip).map((document) => state.records.get(document._id)!);
+  const matches = matchingDocuments(state, plan, query.filter);
   let page: MemoryDocument[];
   if (query.sort && query.sort.length > 0) {
     page = sortedPage(matches, query.sort, skip, limit);
@@ -34,6 +39,30 @@ export function findRecords(state: MemoryState, query: StoreQuery): ResourceReco
     }
   }
   return page.map((document) => state.records.get(document._id)!);
+}
+
+/**
+ * A small sorted page of a selective search over a large type, read from the type's sorted order: walking the
+ * order until `keep` matches are found visits about `typeSize * keep / candidates` documents, far fewer than the
+ * candidates when they are many. Undefined when the search is better answered by a top-k over its candidates.
+ */
+function walkSortedOrder(state: MemoryState, query: StoreQuery, plan: CandidatePlan, keep: number): MemoryDocument[] | undefined {
+  const type = query.filter.type;
+  // The order holds current documents only, so the search must exclude deleted ones (every search does).
+  if (!query.sort?.length || typeof type !== 'string' || keep > TOP_K_LIMIT || !plan.excludeDeleted) return undefined;
+  const typeSize = state.index.lookup('type', type, type).size;
+  const candidates = plan.sets.length > 0 ? Math.min(...plan.sets.map((s) => s.size)) : typeSize;
+  if (candidates < WALK_MIN_CANDIDATES || (typeSize * keep) / candidates > candidates / 2) return undefined;
+  const test = plan.exact ? undefined : documentTest(query.filter);
+  const page: MemoryDocument[] = [];
+  for (const document of state.sortedOrder(type, query.sort).walk()) {
+    if (plan.excludeDeleted && document.deleted) continue;
+    if (!plan.sets.every((set) => set.has(document._id))) continue;
+    if (test && !test(document)) continue;
+    page.push(document);
+    if (page.length >= keep) break;
+  }
+  return page;
 }
 
 function sortedPage(matches: Iterable<MemoryDocument>, sort: SortSpec, skip: number, limit: number): MemoryDocument[] {
@@ -117,7 +146,7 @@ function* candidateDocuments(state: MemoryState, plan: CandidatePlan): Generator
 
 function indexLookups(state: MemoryState): IndexLookups {
   return {
-    lookup: (field, key) => state.index.lookup(field, key),
+    lookup: (field, key, type) => state.index.lookup(field, key, type),
     lookupId: (documentId) => (state.records.has(documentId) ? new Set([documentId]) : new Set()),
     tombstones: state.tombstones,
   };

@@ -4,8 +4,10 @@
  * store's commit queue mutates it, one durable write at a time, in commit order.
  */
 import type { StoredDocument, StoredVersion } from '../types.ts';
+import type { SortSpec } from './document-sort.ts';
 import { InvertedIndex, type IndexedField } from './inverted-index.ts';
 import type { EncodedWrite, MemoryIndexEntries } from './record-codec.ts';
+import { SortedOrder } from './sorted-order.ts';
 import { VersionList, type VersionEntry } from './version-history.ts';
 
 /** A StoredDocument with its dates as epoch milliseconds (see record-codec.ts). */
@@ -21,6 +23,8 @@ export interface ResourceRecord {
 
 // Most resources have nothing under most index fields; sharing one frozen empty array saves an object per field.
 const NO_ENTRIES: never[] = Object.freeze([]) as unknown as never[];
+/** Sort orders kept per type (each costs a pointer per document). */
+const ORDERS_PER_TYPE = 8;
 
 export class MemoryState {
   readonly records = new Map<string, ResourceRecord>();
@@ -28,6 +32,8 @@ export class MemoryState {
   readonly tombstones = new Set<string>();
   readonly allVersions = new VersionList();
   readonly versionsByType = new Map<string, VersionList>();
+  /** type -> sort signature -> the type's documents in that order, built when a search first needs it. */
+  private readonly orders = new Map<string, Map<string, SortedOrder>>();
   /** Small repeated strings (types, parameter names, units) kept once. */
   private readonly sharedStrings = new Map<string, string>();
 
@@ -56,6 +62,8 @@ export class MemoryState {
       record = { document, versions: [version] };
       this.records.set(documentId, record);
     }
+    const orders = this.orders.get(type);
+    if (orders) for (const [signature, order] of orders) if (!order.noteWrite(document)) orders.delete(signature);
     if (write.deleted) this.tombstones.add(documentId);
     else this.tombstones.delete(documentId);
     this.allVersions.push(version);
@@ -64,11 +72,29 @@ export class MemoryState {
     typeVersions.push(version);
   }
 
+  /** The documents of `type` in `sort` order (see sorted-order.ts). */
+  sortedOrder(type: string, sort: SortSpec): SortedOrder {
+    let orders = this.orders.get(type);
+    if (!orders) this.orders.set(type, (orders = new Map()));
+    const signature = JSON.stringify(sort);
+    let order = orders.get(signature);
+    if (!order) {
+      const ids = this.index.lookup('type', type, type);
+      const documents = (function* (records: Map<string, ResourceRecord>) {
+        for (const id of ids) yield records.get(id)!.document;
+      })(this.records);
+      order = new SortedOrder(sort, documents, (id) => this.records.get(id)?.document);
+      if (orders.size >= ORDERS_PER_TYPE) orders.delete(orders.keys().next().value!);
+      orders.set(signature, order);
+    }
+    return order;
+  }
+
   // Builds fresh arrays and objects throughout: the caller keeps its StoreWrite and may reuse it.
   private buildDocument(documentId: string, type: string, write: EncodedWrite): MemoryDocument {
     const index = write.index;
     const keys = (field: IndexedField, values: string[]) =>
-      values.length === 0 ? NO_ENTRIES : this.index.add(field, values, documentId);
+      values.length === 0 ? NO_ENTRIES : this.index.add(field, values, documentId, type);
     keys('type', [type]);
     return {
       _id: documentId,
@@ -91,10 +117,10 @@ export class MemoryState {
   }
 
   private unindex(document: MemoryDocument): void {
-    this.index.remove('type', [document.type], document._id);
-    this.index.remove('compartments', document.compartments, document._id);
-    this.index.remove('tok', document.tok, document._id);
-    this.index.remove('ref', document.ref, document._id);
+    this.index.remove('type', [document.type], document._id, document.type);
+    this.index.remove('compartments', document.compartments, document._id, document.type);
+    this.index.remove('tok', document.tok, document._id, document.type);
+    this.index.remove('ref', document.ref, document._id, document.type);
   }
 
   private copyNamed<T extends { p: string }>(entries: T[], copy: (entry: T) => T): T[] {
