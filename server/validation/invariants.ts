@@ -3,17 +3,18 @@
  * A constraint holds unless its expression evaluates to exactly `false`: empty (unknown) is not a failure.
  * Each (constraint, FHIRPath type) is prepared once, as the first of these that applies:
  * 1. skipped (SKIPPED_INVARIANTS) or corrected (CORRECTED_INVARIANTS), each with its reason;
- * 2. a native check (native-checks.ts) where fhirpath.js cannot evaluate it or is too slow for where it sits;
+ * 2. a native check (native-checks.ts) where fhirpath.js cannot evaluate it, leaves it unknown (per-1), or is too
+ *    slow for where it sits;
  * 3. a presence test (presence.ts) when it only asks which elements exist;
  * 4. fhirpath.js with its R4 model, compiled once, behind a vacuity guard (vacuity.ts) that spares the call when
  *    the elements it reads are absent.
- * The shortcuts that only save time (the ref-1 and per-1 native checks, presence tests, vacuity guards) give the
- * same verdicts as fhirpath.js alone: the HL7 examples test compares the two (useInvariantFastPaths).
+ * The shortcuts that only save time (the ref-1 native check, presence tests, vacuity guards) give the same
+ * verdicts as fhirpath.js alone: the HL7 examples test compares the two (useInvariantFastPaths).
  */
 import fhirpath, { type UserInvocationTable } from 'fhirpath';
 import r4Model from 'fhirpath/fhir-context/r4';
 import type { Constraint } from './definitions.ts';
-import { DEFER, NATIVE_CHECKS } from './native-checks.ts';
+import { NATIVE_CHECKS } from './native-checks.ts';
 import { compilePresence } from './presence.ts';
 import { canSkip, vacuityGuard } from './vacuity.ts';
 
@@ -66,7 +67,7 @@ interface Prepared {
 let prepared = new WeakMap<Constraint, Map<string, Prepared>>();
 
 /** Native checks that only save time (the others stand in for what fhirpath.js cannot evaluate). */
-const FAST_PATH_ONLY = new Set(['ref-1', 'per-1']);
+const FAST_PATH_ONLY = new Set(['ref-1']);
 let fastPaths = true;
 
 /**
@@ -151,15 +152,7 @@ function prepare(constraint: Constraint, fhirPathBase: string): Prepared {
   if (SKIPPED_INVARIANTS[key]?.expression === expression) return { evaluate: holds };
   const native = NATIVE_CHECKS[key];
   if (native && native.expression === expression && (fastPaths || !FAST_PATH_ONLY.has(key))) {
-    let deferred: Prepared | undefined;
-    return {
-      evaluate: (node, scope) => {
-        const result = native.check(node, scope);
-        if (result !== DEFER) return result;
-        deferred ??= prepareFhirPath(key, expression, fhirPathBase);
-        return deferred.evaluate(node, scope);
-      },
-    };
+    return { evaluate: native.check };
   }
   const presence = fastPaths ? compilePresence(expression, fhirPathBase) : undefined;
   if (presence) return { evaluate: (node) => (presence(node) ? undefined : '') };

@@ -2,22 +2,19 @@
  * Core constraints checked in code instead of fhirpath.js. Each is used only where a StructureDefinition gives
  * exactly this expression. txt-1 and txt-2 call htmlChecks(), which fhirpath.js lacks; on dom-3 fhirpath.js
  * throws ("Expected singleton on left side of 'as'") for any resource with contained resources, so it never
- * failed. ref-1 is on every Reference and per-1 on every Period, where fhirpath.js costs 10-20 µs a call; per-1
- * only decides dates of the same precision and defers the rest to fhirpath.js. A test checks both against
- * fhirpath.js on the HL7 examples.
+ * failed. ref-1 is on every Reference, where fhirpath.js costs 10-20 µs a call; a test checks it against
+ * fhirpath.js on the HL7 examples. per-1 decides what fhirpath.js leaves unknown (period-order.ts).
  */
 import type { InvariantScope } from './invariants.ts';
 import { narrativeHasContent, narrativeProblem } from './narrative.ts';
+import { periodOrderProblem } from './period-order.ts';
 
 type Json = Record<string, unknown>;
 
 const FAILS = '';
 
-/** Returned by a check that leaves this instance to fhirpath.js. */
-export const DEFER = Symbol('defer to fhirpath.js');
-
 /** Undefined when the constraint holds, else what is wrong ('' for nothing more than the constraint's text). */
-type NativeCheck = (node: unknown, scope: InvariantScope) => string | undefined | typeof DEFER;
+type NativeCheck = (node: unknown, scope: InvariantScope) => string | undefined;
 
 export const NATIVE_CHECKS: Record<string, { expression: string; check: NativeCheck }> = {
   'ref-1': {
@@ -34,9 +31,7 @@ export const NATIVE_CHECKS: Record<string, { expression: string; check: NativeCh
     expression: 'start.hasValue().not() or end.hasValue().not() or (start <= end)',
     check: (node) => {
       const { start, end } = node as Json;
-      if (typeof start !== 'string' || typeof end !== 'string') return undefined;
-      const order = compareSamePrecision(start, end);
-      return order === undefined ? DEFER : order <= 0 ? undefined : FAILS;
+      return typeof start === 'string' && typeof end === 'string' ? periodOrderProblem(start, end) : undefined;
     },
   },
   'dom-3': {
@@ -77,24 +72,4 @@ function collectLocalReferences(value: unknown, into: Set<string>): void {
   } else if (typeof value === 'object' && value !== null) {
     for (const item of Object.values(value)) collectLocalReferences(item, into);
   }
-}
-
-/**
- * The order of two dates or dateTimes written to the same precision (and, with a time, each with its time zone,
- * as FHIR requires): negative, 0 or positive; undefined when their precisions differ, where FHIRPath's rules on
- * partial precision apply and fhirpath.js decides.
- */
-function compareSamePrecision(a: string, b: string): number | undefined {
-  if (shape(a) !== shape(b)) return undefined;
-  if (a.length <= 10) return a < b ? -1 : a > b ? 1 : 0;
-  const difference = Date.parse(a) - Date.parse(b);
-  return Number.isNaN(difference) ? undefined : difference;
-}
-
-/** The precision of a date or dateTime: its date part, and whether it has a time and fractional seconds. */
-function shape(value: string): string {
-  const time = value.indexOf('T');
-  if (time < 0) return String(value.length);
-  const fraction = value.indexOf('.', time);
-  return fraction < 0 ? 'time' : `time.${/^\.(\d+)/.exec(value.slice(fraction))?.[1].length ?? 0}`;
 }

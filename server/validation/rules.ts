@@ -3,15 +3,19 @@
  * precomputed rule tables of type-rules.ts: cardinality (https://hl7.org/fhir/R4/conformance-rules.html#cardinality),
  * one type per choice element, fixed and pattern values, the resource types a Reference may name,
  * primitive/extension array alignment (https://hl7.org/fhir/R4/json.html#primitive), ele-1 on every element,
- * and the constraints of each element. Extensions with a known definition are checked against it.
+ * and the constraints of each element. Extensions with a known definition are checked against it; one with
+ * no known definition must come from an allowed domain (options.ts). The options that look at text
+ * (text-checks.ts) see every primitive value.
  */
 import type { OperationOutcomeIssue } from '@medplum/fhirtypes';
 import { issue } from '../fhir/outcomes.ts';
 import type { Constraint } from './definitions.ts';
 import { checkInvariant, type InvariantScope } from './invariants.ts';
+import { unknownExtensionAllowed, type ValidationPolicy } from './options.ts';
 import { rulesForCoreType, rulesForExtension } from './registry.ts';
 import { checkStructure, isResourceType } from './structure.ts';
 import { TYPE_RULES } from './spec-rules.ts';
+import { checkPrimitiveText } from './text-checks.ts';
 import { matchesPattern, sameValue } from './values.ts';
 import type { ElementRule, ElementType, TypeRules } from './type-rules.ts';
 
@@ -22,6 +26,7 @@ export interface WalkContext {
   scope: InvariantScope;
   /** False when the structure check failed: constraints then say nothing reliable. */
   checkConstraints: boolean;
+  policy: ValidationPolicy;
 }
 
 /**
@@ -35,6 +40,7 @@ export function checkResource(
   expression: string,
   container: Json | undefined,
   issues: OperationOutcomeIssue[],
+  policy: ValidationPolicy,
 ): void {
   const structure = checkStructure(resource, expression);
   for (const found of structure) issues.push(found);
@@ -42,8 +48,12 @@ export function checkResource(
     issues,
     scope: { resource, rootResource: container ?? resource },
     checkConstraints: structure.length === 0,
+    policy,
   };
-  walkObject(resource, rules, expression, ctx, rules.constraints, rules.fhirPathBase, false);
+  // Left unvalidated, contained resources need not be referenced either (dom-3), as in the HL7 validator's
+  // validateContains=IGNORE; dom-2, dom-4 and dom-5 still say what may be contained.
+  const constraints = policy.validateContained ? rules.constraints : rules.constraints.filter((c) => c.key !== 'dom-3');
+  walkObject(resource, rules, expression, ctx, constraints, rules.fhirPathBase, false);
 }
 
 function checkNestedResource(resource: Json, expression: string, container: Json | undefined, ctx: WalkContext): void {
@@ -53,7 +63,7 @@ function checkNestedResource(resource: Json, expression: string, container: Json
     report(ctx, 'structure', `Unknown resource type: ${String(type)}`, `${expression}.resourceType`);
     return;
   }
-  checkResource(resource, rules, expression, container, ctx.issues);
+  checkResource(resource, rules, expression, container, ctx.issues, ctx.policy);
 }
 
 function walkObject(
@@ -93,7 +103,7 @@ function walkObject(
       }
     }
     // Most elements are single primitives with nothing more to check (the schema has checked the value).
-    if (rule.plain && type.kind === 'primitive' && !entry.primitiveExtension) continue;
+    if (rule.plain && type.kind === 'primitive' && !entry.primitiveExtension && !ctx.policy.checksText) continue;
     const childExpression = `${expression}.${stem}`;
     if (entry.primitiveExtension) {
       walkPrimitiveExtensions(node, stem, rule, childExpression, ctx);
@@ -140,16 +150,27 @@ function walkValue(value: unknown, rule: ElementRule, type: ElementType, express
     if (ctx.checkConstraints) {
       for (const constraint of rule.constraints) checkConstraint(constraint, value, type.code, expression, ctx);
     }
+    if (ctx.policy.checksText) {
+      checkPrimitiveText(value, type.code, expression, ctx.policy, (text, at) => report(ctx, 'value', text, at));
+    }
     return;
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return;
   if (type.kind === 'resource') {
-    checkNestedResource(value as Json, expression, rule.path.endsWith('.contained') ? ctx.scope.rootResource : undefined, ctx);
+    const contained = rule.path.endsWith('.contained');
+    if (!contained || ctx.policy.validateContained) {
+      checkNestedResource(value as Json, expression, contained ? ctx.scope.rootResource : undefined, ctx);
+    }
     return;
   }
   if (type.targetTypes) checkReferenceTarget(value as Json, type.targetTypes, expression, ctx);
   const url = type.code === 'Extension' ? (value as Json).url : undefined;
-  const rules = (typeof url === 'string' ? rulesForExtension(url) : undefined) ?? type.rules;
+  const extension = typeof url === 'string' ? rulesForExtension(url) : undefined;
+  if (typeof url === 'string' && !extension && !unknownExtensionAllowed(url, ctx.policy)) {
+    const text = `The extension ${url} has no definition known here and is not from an allowed domain`;
+    report(ctx, 'structure', text, expression);
+  }
+  const rules = extension ?? type.rules;
   if (!rules) return;
   const base = type.kind === 'backbone' ? rule.path.replace('[x]', '') : rules.fhirPathBase;
   walkObject(value as Json, rules, expression, ctx, constraintsOf(rule, type, rules), base, true);

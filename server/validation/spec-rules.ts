@@ -5,11 +5,13 @@
  * - Bundle.entry.fullUrl is an absolute URL, and a link relation occurs once
  *   (https://hl7.org/fhir/R4/bundle.html#bundle-unique). That the fullUrl agrees with the resource id is not
  *   checked: three HL7 examples break it;
+ * - a reference between entries names one entry, not several versions (bundle-references.ts);
  * - a search result (search.mode match) has an id, a search outcome is an OperationOutcome
  *   (https://hl7.org/fhir/R4/bundle-definitions.html#Bundle.entry.search.mode);
  * - a composite SearchParameter has two or more components, and a derived one keeps the type and the bases of
  *   the one it derives from (https://hl7.org/fhir/R4/searchparameter.html).
  */
+import { checkAmbiguousReferences } from './bundle-references.ts';
 import { coreSearchParameters } from './definitions.ts';
 
 type Json = Record<string, unknown>;
@@ -52,6 +54,7 @@ export const TYPE_RULES: Record<string, (node: Json, expression: string, report:
       }
       relations.add(link?.relation);
     });
+    checkAmbiguousReferences(bundle, expression, (text, at) => report('value', text, at));
   },
   SearchParameter: (parameter, expression, report) => {
     const components = Array.isArray(parameter.component) ? parameter.component.length : 0;

@@ -6,16 +6,14 @@
 import type { OperationOutcomeIssue } from '@medplum/fhirtypes';
 import { issue } from '../fhir/outcomes.ts';
 import { findUnsafeJson } from './guard.ts';
+import { policyOf, type ValidateOptions } from './options.ts';
 import { rulesForCoreType, rulesForUrl } from './registry.ts';
 import { checkResource } from './rules.ts';
 import { isResourceType } from './structure.ts';
 
 type Json = Record<string, unknown>;
 
-export interface ValidateOptions {
-  /** Canonical URL of a StructureDefinition: a core type or a profile from the project's profiles/ folder. */
-  profile?: string;
-}
+export type { ValidateOptions } from './options.ts';
 
 /**
  * The issues found in `resource`: errors, and warnings for best-practice constraints. Never throws; an empty
@@ -62,7 +60,7 @@ function validate(resource: unknown, options: ValidateOptions): OperationOutcome
   }
   if (!rules) return [issue('error', 'exception', `No definition of ${resourceType}`)];
   const issues: OperationOutcomeIssue[] = [];
-  checkResource(json, rules, resourceType, undefined, issues);
+  checkResource(json, rules, resourceType, undefined, issues, policyOf(options));
   return issues;
 }
 
