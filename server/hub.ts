@@ -2,6 +2,7 @@
 import type { Server } from 'node:http';
 import { pino, type Logger } from 'pino';
 import type { HubConfig } from './config/hub-config.ts';
+import { createAuthorizationServer } from './auth/authorization-server.ts';
 import { AsyncJobs } from './federation/async-jobs.ts';
 import { HubMetrics } from './federation/metrics.ts';
 import { SiteClient } from './federation/site-client.ts';
@@ -15,9 +16,10 @@ export interface RunningHub {
   close(): Promise<void>;
 }
 
-export function createHubState(config: HubConfig): HubState {
+export async function createHubState(config: HubConfig): Promise<HubState> {
   return {
     config,
+    auth: await createAuthorizationServer({ config: config.auth, name: config.name, publicUrl: config.publicUrl, dataDir: config.dataDir }),
     sites: config.sites.map((site) => new SiteClient(site, config.circuitBreaker, siteAuthorizer(site))),
     metrics: new HubMetrics(),
     jobs: new AsyncJobs(config.asyncResultTtlSeconds * 1000),
@@ -25,7 +27,7 @@ export function createHubState(config: HubConfig): HubState {
 }
 
 export async function startHub(config: HubConfig, logger: Logger = pino({ level: config.logLevel, base: { hub: config.name } })): Promise<RunningHub> {
-  const app = createHubApp(createHubState(config), logger, config.publicUrl);
+  const app = createHubApp(await createHubState(config), logger, config.publicUrl);
   const server: Server = await new Promise((resolve, reject) => {
     const s = app.listen(config.port, config.host, () => resolve(s));
     s.once('error', reject);

@@ -46,19 +46,25 @@ async function liveSite(females: number, males: number): Promise<LiveSite> {
   return { site, server, url: `http://127.0.0.1:${(server.address() as { port: number }).port}/fhir` };
 }
 
-function hubFor(sites: { name: string; url: string }[], overrides: Partial<HubConfig> = {}) {
+/** A hub over `sites`; `http` asks it as a researcher (an aggregate-only client of the hub's own authorization server). */
+async function hubFor(sites: { name: string; url: string }[], overrides: Partial<HubConfig> = {}) {
   const config = hubConfigFrom(
     {
       name: 'test-hub',
       deadlineMs: 3000,
+      dataDir: await mkdtemp(path.join(tmpdir(), 'vitrine-hub-')),
       sites: sites.map((s) => ({ ...s, timeoutMs: 1000, retries: 1, auth: { kind: 'client-secret', clientId: HUB_CLIENT.clientId, secretEnv: 'TEST_HUB_SECRET' } })),
       policy: { minCellSize: 11 },
       ...overrides,
     },
     'test',
   );
-  const state = createHubState(config);
-  return { http: supertest(createHubApp(state, pino({ level: 'silent' }))), state };
+  const state = await createHubState(config);
+  const researcher = { clientId: 'researcher', role: 'aggregate' as const, scopes: ['system/*.s'] };
+  state.auth.registerClient({ clientId: researcher.clientId, role: researcher.role, scope: 'system/*.s' });
+  const token = (await state.auth.issue(researcher)).accessToken;
+  const app = createHubApp(state, pino({ level: 'silent' }));
+  return { http: supertest.agent(app).set('Authorization', `Bearer ${token}`), anonymous: supertest(app), state };
 }
 
 type OutcomeIssue = { severity: string; code: string; diagnostics?: string; expression?: string[] };
@@ -87,7 +93,7 @@ describe('hub: federated counts', function () {
   ];
 
   it('sums the site counts and shows per-site counts where allowed', async () => {
-    const { http } = hubFor(three());
+    const { http } = await hubFor(three());
     const res = await http.get('/fhir/Patient?gender=female&_summary=count');
     assert.equal(res.status, 200);
     assert.equal(res.body.type, 'searchset');
@@ -98,26 +104,26 @@ describe('hub: federated counts', function () {
   });
 
   it('restricts to the sites named by _site and refuses unknown site names', async () => {
-    const { http } = hubFor(three());
+    const { http } = await hubFor(three());
     const res = await http.get('/fhir/Patient?gender=female&_summary=count&_site=site-b,site-c');
     assert.equal(res.body.total, 27);
     assert.equal((await http.get('/fhir/Patient?_summary=count&_site=nowhere')).status, 400);
   });
 
   it('suppresses a merged count below the hub minimum, and when every site suppressed its part', async () => {
-    const { http } = hubFor(three(), { policy: { minCellSize: 30, rounding: 1, suppressedSites: 'at-least', showPerSite: true } });
+    const { http } = await hubFor(three(), { policy: { minCellSize: 30, rounding: 1, suppressedSites: 'at-least', showPerSite: true } });
     const small = await http.get('/fhir/Patient?gender=female&_summary=count&_site=site-a');
     assert.equal(small.status, 200);
     assert.equal(small.body.total, undefined);
     assert.ok(outcomeOf(small.body).some((i) => i.code === 'suppressed'));
     assert.doesNotMatch(JSON.stringify(small.body), /\b20\b/);
-    const bothSuppressed = await hubFor(three()).http.get('/fhir/Patient?gender=male&_summary=count&_site=site-a,site-b');
+    const bothSuppressed = await (await hubFor(three())).http.get('/fhir/Patient?gender=male&_summary=count&_site=site-a,site-b');
     assert.equal(bothSuppressed.body.total, undefined);
     assert.doesNotMatch(JSON.stringify(bothSuppressed.body), /\b[34]\b/);
   });
 
   it('reports "at least" the sum when a site suppressed its part, without naming that site', async () => {
-    const { http } = hubFor(three());
+    const { http } = await hubFor(three());
     const res = await http.get('/fhir/Patient?gender=male&_summary=count');
     assert.equal(res.body.total, 12);
     const issues = outcomeOf(res.body);
@@ -126,7 +132,7 @@ describe('hub: federated counts', function () {
   });
 
   it('rounds merged counts when the hub policy says so', async () => {
-    const { http } = hubFor(three(), { policy: { minCellSize: 11, rounding: 10, suppressedSites: 'at-least', showPerSite: false } });
+    const { http } = await hubFor(three(), { policy: { minCellSize: 11, rounding: 10, suppressedSites: 'at-least', showPerSite: false } });
     const res = await http.get('/fhir/Patient?gender=female&_summary=count');
     assert.equal(res.body.total, 50, '47 rounds to 50');
     const res3 = await http.get('/fhir/Patient?_summary=count&_site=site-b');
@@ -137,7 +143,7 @@ describe('hub: federated counts', function () {
   it('answers within its deadline with the healthy sites when others hang, fail, lie or are down, naming each failure', async () => {
     const [hanging, failing, malformed, dead, refusing] = await Promise.all([hangingSite(), failingSite(SECRET), malformedSite(), deadSite(), refusingSite(SECRET)]);
     fakes.push(hanging, failing, malformed, dead, refusing);
-    const { http } = hubFor([
+    const { http } = await hubFor([
       ...three(),
       { name: 'hanging', url: hanging.url },
       { name: 'failing', url: failing.url },
@@ -163,7 +169,7 @@ describe('hub: federated counts', function () {
 
   it('answers 503 naming every site when none answered', async () => {
     const dead = await deadSite();
-    const { http } = hubFor([{ name: 'dead', url: dead.url }]);
+    const { http } = await hubFor([{ name: 'dead', url: dead.url }]);
     const res = await http.get('/fhir/Patient?_summary=count');
     assert.equal(res.status, 503);
     assert.equal(res.body.resourceType, 'OperationOutcome');
@@ -171,7 +177,7 @@ describe('hub: federated counts', function () {
   });
 
   it('refuses everything row-level with the rule named', async () => {
-    const { http } = hubFor(three());
+    const { http } = await hubFor(three());
     for (const [method, path] of [
       ['get', '/fhir/Patient'],
       ['get', '/fhir/Patient?gender=female'],
@@ -189,7 +195,7 @@ describe('hub: federated counts', function () {
   });
 
   it('runs a count asynchronously with Prefer: respond-async and a status URL', async () => {
-    const { http } = hubFor(three());
+    const { http } = await hubFor(three());
     const started = await http.get('/fhir/Patient?gender=female&_summary=count').set('Prefer', 'respond-async');
     assert.equal(started.status, 202);
     const status = new URL(started.headers['content-location']).pathname;
@@ -206,7 +212,7 @@ describe('hub: federated counts', function () {
   });
 
   it('exposes per-site request counts and latency at /metrics', async () => {
-    const { http } = hubFor(three());
+    const { http } = await hubFor(three());
     await http.get('/fhir/Patient?_summary=count');
     const res = await http.get('/metrics');
     assert.equal(res.status, 200);
@@ -214,8 +220,20 @@ describe('hub: federated counts', function () {
     assert.match(res.text, /vitrine_hub_site_latency_ms_count\{site="site-b"\} 1/);
   });
 
+  it('answers nothing without a valid token (401 with WWW-Authenticate), and serves SMART discovery', async () => {
+    const { anonymous } = await hubFor(three());
+    const res = await anonymous.get('/fhir/Patient?_summary=count');
+    assert.equal(res.status, 401);
+    assert.match(res.headers['www-authenticate'], /^Bearer/);
+    const forged = await anonymous.get('/fhir/Patient?_summary=count').set('Authorization', 'Bearer eyJhbGciOiJub25lIn0.e30.');
+    assert.equal(forged.status, 401);
+    const discovery = await anonymous.get('/.well-known/smart-configuration');
+    assert.equal(discovery.status, 200);
+    assert.match(discovery.body.token_endpoint, /\/auth\/token$/);
+  });
+
   it('lists only aggregate capabilities in its CapabilityStatement', async () => {
-    const { http } = hubFor(three());
+    const { http } = await hubFor(three());
     const cs = (await http.get('/fhir/metadata')).body;
     assert.equal(cs.resourceType, 'CapabilityStatement');
     const interactions = new Set(cs.rest[0].resource.flatMap((r: { interaction: { code: string }[] }) => r.interaction.map((i) => i.code)));

@@ -2,6 +2,7 @@
 import { Ajv } from 'ajv';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import type { AuthConfig } from '../auth/auth-config.ts';
 import { ConfigError } from './site-config.ts';
 
 export interface HubSiteConfig {
@@ -24,13 +25,20 @@ export interface HubConfig {
   policy: { minCellSize: number; rounding: number; suppressedSites: 'suppress' | 'at-least'; showPerSite: boolean };
   circuitBreaker: { failureThreshold: number; cooldownMs: number };
   asyncResultTtlSeconds: number;
+  /** The hub's own state (its signing key); never patient data. */
+  dataDir: string;
+  /** Who may ask the hub: the same authorization section as a site's. */
+  auth: AuthConfig;
 }
 
-const SCHEMA_PATH = fileURLToPath(new URL('../../profiles/hub-config.schema.json', import.meta.url));
-const validateSchema = new Ajv({ useDefaults: true, allErrors: true }).compile(JSON.parse(readFileSync(SCHEMA_PATH, 'utf8')));
+const schemaFile = (name: string) => JSON.parse(readFileSync(fileURLToPath(new URL(`../../profiles/${name}`, import.meta.url)), 'utf8'));
+// The hub's `auth` section is the site's, referenced from the site schema so the two cannot drift.
+const validateSchema = new Ajv({ useDefaults: true, allErrors: true }).addSchema(schemaFile('site-config.schema.json')).compile(schemaFile('hub-config.schema.json'));
 
 export function hubConfigFrom(raw: unknown, source: string): HubConfig {
   const copy = structuredClone(raw);
+  // Defaults are applied inside the referenced auth schema, not to the reference itself.
+  if (copy && typeof copy === 'object' && !('auth' in copy)) (copy as { auth?: object }).auth = {};
   if (!validateSchema(copy)) {
     const problems = (validateSchema.errors ?? []).map((e) => `  ${e.instancePath || '/'} ${e.message}`);
     throw new ConfigError(`Invalid hub config ${source}:\n${problems.join('\n')}\nSee profiles/hub-config.schema.json`);

@@ -16,4 +16,6 @@ export interface HubContext {
   requestId: string;
   /** The researcher or AI client asking, as the hub's authorization established it. */
   caller?: Caller;
+  /** The caller's identity signed by the hub, passed to every site (X-Vitrine-On-Behalf-Of) so their audit sees who asked. */
+  onBehalfOf?: string;
 }

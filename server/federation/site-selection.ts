@@ -18,9 +18,12 @@ export function selectSites(req: FhirRequest, hub: HubContext): SiteClient[] {
   return chosen;
 }
 
-/** The request id is passed on, so one federated query can be followed in every site's log. */
+/**
+ * The request id is passed on, so one federated query can be followed in every site's log; so is the caller's
+ * identity, signed by the hub, so each site's audit can record who asked through the hub.
+ */
 export function siteRequestHeaders(hub: HubContext): Record<string, string> {
-  return { 'X-Request-Id': hub.requestId };
+  return { 'X-Request-Id': hub.requestId, ...(hub.onBehalfOf ? { 'X-Vitrine-On-Behalf-Of': hub.onBehalfOf } : {}) };
 }
 
 /** 503 with every site's failure named, when no site contributed. */

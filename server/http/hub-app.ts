@@ -2,17 +2,23 @@
 import express from 'express';
 import helmet from 'helmet';
 import type { Logger } from 'pino';
-import type { FhirRequest } from '../fhir/context.ts';
+import type { AuthorizationServer } from '../auth/authorization-server.ts';
+import type { Caller, FhirRequest } from '../fhir/context.ts';
 import { notFound } from '../fhir/outcomes.ts';
 import type { HubContext } from '../federation/hub-context.ts';
 import { hubDispatch } from '../federation/hub-dispatch.ts';
+import { mountAuthRoutes } from './auth-routes.ts';
+import { requireBearerToken } from './bearer-auth.ts';
 import { negotiateResponseType, requireJsonBody } from './content-negotiation.ts';
 import { errorHandler } from './error-handler.ts';
 import { requestId } from './request-id.ts';
 import { requestLog } from './request-log.ts';
 import { sendResource } from './send.ts';
 
-export type HubState = Omit<HubContext, 'baseUrl' | 'requestId' | 'caller'>;
+export type HubState = Omit<HubContext, 'baseUrl' | 'requestId' | 'caller'> & {
+  /** The hub's authorization server: researchers and AI clients get their tokens here, as at a site. */
+  auth: AuthorizationServer;
+};
 
 export function createHubApp(state: HubState, logger: Logger, publicUrl?: string): express.Express {
   const app = express();
@@ -21,6 +27,7 @@ export function createHubApp(state: HubState, logger: Logger, publicUrl?: string
   app.use(requestId);
   app.use(requestLog(logger));
   app.use(helmet());
+  mountAuthRoutes(app, { auth: state.auth, publicUrl, serverName: 'Vitrine hub' });
 
   app.get('/healthz', (_req, res) => void res.json({ status: 'ok', sites: state.sites.map((s) => ({ name: s.name, circuit: s.breaker.state })) }));
   app.get('/metrics', (_req, res) => {
@@ -28,14 +35,31 @@ export function createHubApp(state: HubState, logger: Logger, publicUrl?: string
     res.end(state.metrics.render(new Map(state.sites.map((s) => [s.name, s.breaker.state]))));
   });
 
+  // The caller's identity as the hub vouches for it: a short-lived token the hub signs, reused while valid.
+  const identities = new Map<string, { token: string; expiresAt: number }>();
+  const signedIdentity = async (caller: Caller): Promise<string> => {
+    const cached = identities.get(caller.clientId);
+    if (cached && cached.expiresAt > Date.now() + 30_000) return cached.token;
+    const issued = await state.auth.issue(caller);
+    identities.set(caller.clientId, { token: issued.accessToken, expiresAt: Date.now() + issued.expiresIn * 1000 });
+    return issued.accessToken;
+  };
+
   app.use(
     '/fhir',
+    requireBearerToken((token) => state.auth.verify(token), 'vitrine-hub'),
     negotiateResponseType,
     requireJsonBody,
     express.json({ type: ['application/json', 'application/fhir+json'], limit: '1mb', strict: true }),
     async (req, res, next) => {
       try {
-        const hub: HubContext = { ...state, baseUrl: publicUrl ?? `${req.protocol}://${req.get('host')}/fhir`, requestId: res.locals.requestId };
+        const hub: HubContext = {
+          ...state,
+          baseUrl: publicUrl ?? `${req.protocol}://${req.get('host')}/fhir`,
+          requestId: res.locals.requestId,
+          caller: res.locals.caller as Caller,
+          onBehalfOf: await signedIdentity(res.locals.caller as Caller),
+        };
         const fhirRequest: FhirRequest = {
           method: (req.method === 'HEAD' ? 'GET' : req.method) as FhirRequest['method'],
           path: req.path.replace(/^\/+/, '').replace(/\/+$/, ''),
