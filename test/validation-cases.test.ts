@@ -1,18 +1,19 @@
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { validateResource } from '../server/validation/validate.ts';
+import { validateResource, type ValidateOptions } from '../server/validation/validate.ts';
 import { loadProfileDirectory } from '../server/validation/registry.ts';
 
 /**
  * Spec-shaped cases, one file per section of the specification under test/fixtures/validation/cases/: each case
- * gives a resource and exactly the errors it must produce, as [code, expression] (warnings: those it must
- * include at least).
+ * gives a resource (and maybe validation options) and exactly the errors it must produce, as [code, expression]
+ * (warnings: those it must include at least).
  */
 interface Case {
   name: string;
   resource: unknown;
   profile?: string;
+  options?: ValidateOptions;
   errors: [string, string][];
   warnings?: [string, string][];
 }
@@ -30,7 +31,7 @@ for (const file of readdirSync(dir).filter((f) => f.endsWith('.json'))) {
     before(() => assert.deepEqual(loadProfileDirectory(profiles), []));
     for (const c of cases) {
       it(c.name, () => {
-        const issues = validateResource(c.resource, c.profile ? { profile: c.profile } : {});
+        const issues = validateResource(c.resource, { ...c.options, ...(c.profile ? { profile: c.profile } : {}) });
         const described = issues.map((i) => `${i.severity} ${i.code} at ${i.expression?.[0]}: ${i.diagnostics}`).join('\n');
         const errors = issues
           .filter((i) => i.severity === 'error')
