@@ -23,15 +23,29 @@ async function freePort(): Promise<number> {
   });
 }
 
-async function startSiteProcess(dir: string): Promise<{ base: string; child: ChildProcess }> {
+/** The bench's own client: a site-internal loader, with a demo secret so the bench can get its token simply. */
+const BENCH_CLIENT = { clientId: 'bench', secret: 'bench-secret', role: 'internal', scope: 'system/*.cruds', demo: true };
+
+async function startSiteProcess(dir: string): Promise<{ base: string; child: ChildProcess; token: string }> {
   const port = await freePort();
   const config = path.join(dir, 'site.json');
-  await writeFile(config, JSON.stringify({ name: 'bench', port, dataDir: path.join(dir, 'data'), limits: { maxBundleEntries: 20000 } }));
+  await writeFile(
+    config,
+    JSON.stringify({
+      name: 'bench',
+      port,
+      dataDir: path.join(dir, 'data'),
+      limits: { maxBundleEntries: 20000 },
+      auth: { clients: [BENCH_CLIENT], accessTokenSeconds: 3600 },
+      // The load comes from one client: the per-client limit would otherwise be what is measured.
+      rateLimit: { requestsPerMinute: 10_000_000 },
+    }),
+  );
   const child = spawn(process.execPath, [path.join(ROOT, 'bin/vitrine.js'), 'site', '--config', config], { stdio: ['ignore', 'ignore', 'inherit'] });
   const base = `http://127.0.0.1:${port}`;
   for (let i = 0; i < 200; i++) {
     try {
-      if ((await fetch(`${base}/healthz`)).ok) return { base: `${base}/fhir`, child };
+      if ((await fetch(`${base}/healthz`)).ok) return { base: `${base}/fhir`, child, token: await benchToken(base) };
     } catch {
       // not listening yet
     }
@@ -41,18 +55,29 @@ async function startSiteProcess(dir: string): Promise<{ base: string; child: Chi
   throw new Error('the site did not start');
 }
 
+async function benchToken(origin: string): Promise<string> {
+  const res = await fetch(`${origin}/auth/token`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/x-www-form-urlencoded', Authorization: `Basic ${Buffer.from(`${BENCH_CLIENT.clientId}:${BENCH_CLIENT.secret}`).toString('base64')}` },
+    body: new URLSearchParams({ grant_type: 'client_credentials', scope: BENCH_CLIENT.scope }),
+  });
+  if (!res.ok) throw new Error(`bench token: ${res.status} ${await res.text()}`);
+  return ((await res.json()) as { access_token: string }).access_token;
+}
+
 export async function benchSiteHttp(): Promise<BenchRow[]> {
   const dir = await mkdtemp(path.join(tmpdir(), 'vitrine-bench-site-'));
-  const { base, child } = await startSiteProcess(dir);
+  const { base, child, token } = await startSiteProcess(dir);
+  const authorization = `Bearer ${token}`;
   try {
     // Transactions of 50 patients × 9 observations (500 resources), the shape of a loader's batch.
     const bundles = Array.from({ length: 12 }, (_, b) => JSON.stringify(benchTransaction(b * 50, 50, 9)));
-    await post(base, bundles[0]); // warm-up: schema compilation and JIT
+    await post(base, bundles[0], authorization); // warm-up: schema compilation and JIT
     const started = performance.now();
     let resources = 0;
     const locations: string[] = [];
     for (const body of bundles.slice(1)) {
-      const response = (await post(base, body)) as { entry: { response: { location: string } }[] };
+      const response = (await post(base, body, authorization)) as { entry: { response: { location: string } }[] };
       resources += response.entry.length;
       for (const e of response.entry) locations.push(new URL(e.response.location).pathname.replace(/\/_history\/\d+$/, ''));
     }
@@ -60,12 +85,16 @@ export async function benchSiteHttp(): Promise<BenchRow[]> {
 
     const paths = locations.filter((_, i) => i % 7 === 0).slice(0, 500);
     let next = 0;
-    const result = await autocannon({
-      url: base.replace(/\/fhir$/, ''),
-      connections: 16,
-      duration: 6,
-      requests: [{ method: 'GET', setupRequest: (req) => ({ ...req, path: paths[next++ % paths.length] }) }],
-    });
+    const load = (duration: number) =>
+      autocannon({
+        url: base.replace(/\/fhir$/, ''),
+        connections: 16,
+        duration,
+        headers: { authorization },
+        requests: [{ method: 'GET', setupRequest: (req) => ({ ...req, path: paths[next++ % paths.length] }) }],
+      });
+    await load(2); // warm-up
+    const result = await load(6);
     if (result.non2xx > 0) throw new Error(`${result.non2xx} reads failed`);
     return [
       { name: 'create in a transaction (500-resource Bundles, validated, indexed, journaled)', value: writesPerSecond, unit: 'resources/s', target: 3000 },
@@ -79,8 +108,8 @@ export async function benchSiteHttp(): Promise<BenchRow[]> {
   }
 }
 
-async function post(base: string, body: string): Promise<unknown> {
-  const res = await fetch(base, { method: 'POST', headers: { 'Content-Type': 'application/fhir+json', Prefer: 'return=minimal' }, body });
+async function post(base: string, body: string, authorization: string): Promise<unknown> {
+  const res = await fetch(base, { method: 'POST', headers: { 'Content-Type': 'application/fhir+json', Prefer: 'return=minimal', Authorization: authorization }, body });
   if (!res.ok) throw new Error(`transaction failed: ${res.status} ${(await res.text()).slice(0, 500)}`);
   return res.json();
 }

@@ -1,5 +1,6 @@
 /** Small, valid, realistic resources for benchmarks that do not need the full seed generator. */
 import type { Observation, Patient } from '@medplum/fhirtypes';
+import { createHash } from 'node:crypto';
 
 const LOINC = [
   ['8867-4', 'Heart rate', '/min', 60, 40],
@@ -12,7 +13,8 @@ const LOINC = [
 export function benchPatient(i: number): Patient {
   return {
     resourceType: 'Patient',
-    identifier: [{ system: 'urn:vitrine:bench:mrn', value: `mrn-${i}` }],
+    // Sites hold de-identified data only: an identifier is a keyed pseudonym (64 hex digits), as ingest makes it.
+    identifier: [{ system: 'urn:vitrine:bench:mrn', value: createHash('sha256').update(`mrn-${i}`).digest('hex') }],
     gender: i % 2 ? 'female' : 'male',
     birthDate: String(1930 + (i % 80)),
     address: [{ state: 'MA', postalCode: '021' }],
