@@ -4,7 +4,9 @@
  * every search names its type: `Observation?code=X` is then one lookup whose size is the answer to a count, with
  * no intersection with the million ids of the type. Each key string is kept once and shared by every document that
  * carries it, which matters at a million resources: the same "status||final" would otherwise be stored a million times.
+ * Documents are numbered, and postings are sorted lists of numbers in typed arrays (posting-list.ts).
  */
+import { PostingList } from './posting-list.ts';
 
 /** The document fields whose values are exact-match keys. */
 export const INDEXED_FIELDS = ['type', 'tok', 'ref', 'compartments'] as const;
@@ -14,7 +16,7 @@ export function isIndexedField(field: string): field is IndexedField {
   return (INDEXED_FIELDS as readonly string[]).includes(field);
 }
 
-/** The read side of a set of document ids (a Set, or a view over several). */
+/** The read side of a set of document ids (a Set, or a view over posting lists). */
 export interface IdSet extends Iterable<string> {
   readonly size: number;
   has(id: string): boolean;
@@ -22,40 +24,40 @@ export interface IdSet extends Iterable<string> {
 
 interface Posting {
   key: string;
-  byType: Map<string, Set<string>>;
+  byType: Map<string, PostingList>;
 }
 
 const NO_IDS: IdSet = new Set<string>();
 
 export class InvertedIndex {
   private readonly postings = new Map<IndexedField, Map<string, Posting>>(INDEXED_FIELDS.map((f) => [f, new Map()]));
+  /** Document numbers, given on first sight and never reused, and the ids they stand for. */
+  private readonly numbers = new Map<string, number>();
+  private readonly ids: string[] = [];
 
-  /** Adds a document of `type` under each key; returns the keys as the shared strings, for the document to hold. */
-  add(field: IndexedField, keys: readonly string[], documentId: string, type: string): string[] {
+  /**
+   * Sets a document's keys of one field: removes those it no longer has, adds the new ones (keys it keeps are not
+   * touched). Returns the new keys as the shared strings, for the document to hold.
+   */
+  replace(field: IndexedField, oldKeys: readonly string[], newKeys: readonly string[], documentId: string, type: string): string[] {
     const byKey = this.postings.get(field)!;
-    return keys.map((key) => {
+    const n = this.numberOf(documentId);
+    const kept = oldKeys.length > 0 ? new Set(newKeys) : undefined;
+    for (const key of oldKeys) if (!kept!.has(key)) this.removeKey(byKey, key, n, type);
+    const old = oldKeys.length > 0 ? new Set(oldKeys) : undefined;
+    return newKeys.map((key) => {
       let posting = byKey.get(key);
       if (!posting) {
         posting = { key, byType: new Map() };
         byKey.set(key, posting);
       }
-      let ids = posting.byType.get(type);
-      if (!ids) posting.byType.set(type, (ids = new Set()));
-      ids.add(documentId);
+      if (!old?.has(key)) {
+        let list = posting.byType.get(type);
+        if (!list) posting.byType.set(type, (list = new PostingList()));
+        list.add(n);
+      }
       return posting.key;
     });
-  }
-
-  remove(field: IndexedField, keys: readonly string[], documentId: string, type: string): void {
-    const byKey = this.postings.get(field)!;
-    for (const key of keys) {
-      const posting = byKey.get(key);
-      const ids = posting?.byType.get(type);
-      if (!posting || !ids) continue;
-      ids.delete(documentId);
-      if (ids.size === 0) posting.byType.delete(type);
-      if (posting.byType.size === 0) byKey.delete(key);
-    }
   }
 
   /**
@@ -65,19 +67,44 @@ export class InvertedIndex {
   lookup(field: IndexedField, key: string, type?: string): IdSet {
     const posting = this.postings.get(field)!.get(key);
     if (!posting) return NO_IDS;
-    if (type !== undefined) return posting.byType.get(type) ?? NO_IDS;
-    if (posting.byType.size === 1) return posting.byType.values().next().value!;
-    return unionView([...posting.byType.values()]);
+    if (type !== undefined) {
+      const list = posting.byType.get(type);
+      return list ? this.view([list]) : NO_IDS;
+    }
+    return this.view([...posting.byType.values()]);
   }
-}
 
-/** A read-only union of disjoint sets (a document has one type, so the per-type postings never overlap). */
-function unionView(sets: Set<string>[]): IdSet {
-  return {
-    size: sets.reduce((n, s) => n + s.size, 0),
-    has: (id) => sets.some((s) => s.has(id)),
-    *[Symbol.iterator]() {
-      for (const set of sets) yield* set;
-    },
-  };
+  private numberOf(documentId: string): number {
+    let n = this.numbers.get(documentId);
+    if (n === undefined) {
+      n = this.ids.length;
+      this.ids.push(documentId);
+      this.numbers.set(documentId, n);
+    }
+    return n;
+  }
+
+  private removeKey(byKey: Map<string, Posting>, key: string, n: number, type: string): void {
+    const posting = byKey.get(key);
+    const list = posting?.byType.get(type);
+    if (!posting || !list) return;
+    list.delete(n);
+    if (list.size === 0) posting.byType.delete(type);
+    if (posting.byType.size === 0) byKey.delete(key);
+  }
+
+  /** Posting lists as a set of ids (the lists of different types never overlap: a document has one type). */
+  private view(lists: PostingList[]): IdSet {
+    const { numbers, ids } = this;
+    return {
+      size: lists.reduce((total, list) => total + list.size, 0),
+      has(id) {
+        const n = numbers.get(id);
+        return n !== undefined && lists.some((list) => list.has(n));
+      },
+      *[Symbol.iterator]() {
+        for (const list of lists) for (const n of list) yield ids[n];
+      },
+    };
+  }
 }

@@ -45,8 +45,7 @@ export class MemoryState {
     const type = this.share(write.type);
     const documentId = `${type}/${write.id}`;
     let record = this.records.get(documentId);
-    if (record) this.unindex(record.document);
-    const document = this.buildDocument(documentId, type, write);
+    const document = this.buildDocument(documentId, type, write, record?.document);
     const version: VersionEntry = {
       type,
       id: document.id,
@@ -91,11 +90,14 @@ export class MemoryState {
   }
 
   // Builds fresh arrays and objects throughout: the caller keeps its StoreWrite and may reuse it.
-  private buildDocument(documentId: string, type: string, write: EncodedWrite): MemoryDocument {
+  private buildDocument(documentId: string, type: string, write: EncodedWrite, previous: MemoryDocument | undefined): MemoryDocument {
     const index = write.index;
-    const keys = (field: IndexedField, values: string[]) =>
-      values.length === 0 ? NO_ENTRIES : this.index.add(field, values, documentId, type);
-    keys('type', [type]);
+    // Only the keys that changed since the previous version touch the postings.
+    const keys = (field: Exclude<IndexedField, 'type'>, values: string[]) => {
+      const shared = this.index.replace(field, previous?.[field] ?? NO_ENTRIES, values, documentId, type);
+      return shared.length === 0 ? NO_ENTRIES : shared;
+    };
+    if (!previous) this.index.replace('type', NO_ENTRIES, [type], documentId, type);
     return {
       _id: documentId,
       type,
@@ -114,13 +116,6 @@ export class MemoryState {
       srt: { ...index.srt },
       srtHi: { ...index.srtHi },
     };
-  }
-
-  private unindex(document: MemoryDocument): void {
-    this.index.remove('type', [document.type], document._id, document.type);
-    this.index.remove('compartments', document.compartments, document._id, document.type);
-    this.index.remove('tok', document.tok, document._id, document.type);
-    this.index.remove('ref', document.ref, document._id, document.type);
   }
 
   private copyNamed<T extends { p: string }>(entries: T[], copy: (entry: T) => T): T[] {
