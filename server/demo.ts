@@ -6,6 +6,7 @@ import path from 'node:path';
 import { progressBar } from '../seed/generator/progress.ts';
 import { DEMO_SECRET_CLIENTS, demoAuthConfig, demoHubClientKey, HUB_CLIENT_ID } from './auth/demo-clients.ts';
 import { hubConfigFrom } from './config/hub-config.ts';
+import { ensureDeidKeyFile } from './deid/deid-key.ts';
 import { startHub, type RunningHub } from './hub.ts';
 import { siteConfigFrom } from './config/site-config.ts';
 import { isSeeded, seedSitesInParallel } from './demo-seed-parallel.ts';
@@ -47,7 +48,9 @@ export async function runDemo(dataRoot = process.env.VITRINE_DATA ?? '.data/demo
   }
   const sites: RunningSite[] = [];
   for (const { name, port } of DEMO_SITES) {
-    const config = siteConfigFrom({ name, port, host: '127.0.0.1', dataDir: dataDir(name), logLevel: 'warn', auth: demoAuthConfig(dataRoot), cors: { origins: ['http://localhost:9000', 'http://127.0.0.1:9000'] } }, `demo ${name}`);
+    const keyFile = `${dataDir(name)}.deid-key`; // the seeding's key, beside the data dir, never in it
+    ensureDeidKeyFile(keyFile);
+    const config = siteConfigFrom({ name, port, host: '127.0.0.1', dataDir: dataDir(name), logLevel: 'warn', deid: { keyFile }, auth: demoAuthConfig(dataRoot), cors: { origins: ['http://localhost:9000', 'http://127.0.0.1:9000'] } }, `demo ${name}`);
     sites.push(await startSite(config, logger.child({ site: name })));
   }
   const hub = await startDemoHub(dataRoot, sites, logger);

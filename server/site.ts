@@ -5,6 +5,8 @@ import type { SiteConfig } from './config/site-config.ts';
 import { mkdirSync } from 'node:fs';
 import { sitePipeline } from './deid/site-pipeline.ts';
 import { lockDataDir } from './ingest/data-dir-lock.ts';
+import { loadSiteIngest } from './ingest/site-ingest.ts';
+import { defaultPipeline } from './fhir/default-pipeline.ts';
 import { createSiteApp } from './http/app.ts';
 import { DisclosureControl } from './policy/disclosure-control.ts';
 import { loadPolicy } from './policy/policy.ts';
@@ -29,6 +31,7 @@ export function createLogger(config: Pick<SiteConfig, 'name' | 'logLevel'>): Log
 
 export async function startSite(config: SiteConfig, logger = createLogger(config)): Promise<RunningSite> {
   const policy = loadPolicy(config.policy); // a wrong policy stops the site before anything opens
+  const ingest = loadSiteIngest(config, defaultPipeline); // so does an unusable de-identification key or rules file
   // The embedded store lives in this process's memory: no second process (another site, an ingest) may open it.
   mkdirSync(config.dataDir, { recursive: true });
   const releaseDataDir = lockDataDir(config.dataDir, `vitrine site ${config.name}`);
@@ -39,7 +42,7 @@ export async function startSite(config: SiteConfig, logger = createLogger(config
   const audit = new AuditTrail(auditStore, config.name, logger);
   const app = createSiteApp({
     disclosure, store, pipeline: sitePipeline(config), logger, limits: config.limits, publicUrl: config.publicUrl,
-    name: config.name, auth, audit, cors: config.cors, rateLimit: config.rateLimit,
+    name: config.name, auth, audit, cors: config.cors, rateLimit: config.rateLimit, ingest,
   });
   const server: Server = await new Promise((resolve, reject) => {
     const s = app.listen(config.port, config.host, () => resolve(s));

@@ -51,6 +51,9 @@ export function loadSiteConfig(file: string | undefined, overrides: SiteOverride
   const config = siteConfigFrom(raw, file ?? '(defaults)');
   if (file && !path.isAbsolute(config.dataDir)) config.dataDir = path.resolve(path.dirname(file), config.dataDir);
   if (file && config.policy && !path.isAbsolute(config.policy)) config.policy = path.resolve(path.dirname(file), config.policy);
+  if (file && config.deid.keyFile && !path.isAbsolute(config.deid.keyFile)) config.deid.keyFile = path.resolve(path.dirname(file), config.deid.keyFile);
+  // A rules file (not a shipped rule set's name) is relative to the config too.
+  if (file && /[/\\]|\.json$/.test(config.deid.rules) && !path.isAbsolute(config.deid.rules)) config.deid.rules = path.resolve(path.dirname(file), config.deid.rules);
   return applyOverrides(config, overrides, env);
 }
 

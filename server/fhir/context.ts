@@ -3,6 +3,7 @@
  * and transaction entries are turned into the same requests, so every interaction has one implementation.
  */
 import type { Resource } from '@medplum/fhirtypes';
+import type { SiteIngest } from '../ingest/site-ingest.ts';
 import type { DisclosureControl } from '../policy/disclosure-control.ts';
 import type { Store } from '../store/types.ts';
 import type { ResourcePipeline } from './pipeline.ts';
@@ -72,4 +73,6 @@ export interface FhirContext {
   session?: WriteSession;
   /** The site's disclosure policy, budgets and release ledger (server/policy/); aggregate callers need it. */
   disclosure?: DisclosureControl;
+  /** The site's de-identification rule set, key and ingest pipeline, for `$ingest`; undefined when no key is configured. */
+  ingest?: SiteIngest;
 }

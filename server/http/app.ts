@@ -7,7 +7,7 @@ import type { Logger } from 'pino';
 import type { FhirContext, SiteLimits } from '../fhir/context.ts';
 import type { ResourcePipeline } from '../fhir/pipeline.ts';
 import type { Store } from '../store/types.ts';
-import { negotiateResponseType, requireJsonBody } from './content-negotiation.ts';
+import { NDJSON_TYPES, negotiateResponseType, requireJsonBody } from './content-negotiation.ts';
 import { errorHandler } from './error-handler.ts';
 import { notFound } from '../fhir/outcomes.ts';
 import { fhirEndpoint } from './fhir-endpoint.ts';
@@ -16,6 +16,7 @@ import { requestLog } from './request-log.ts';
 import type { DisclosureControl } from '../policy/disclosure-control.ts';
 import type { AuthorizationServer } from '../auth/authorization-server.ts';
 import type { AuditTrail } from '../audit/audit-trail.ts';
+import type { SiteIngest } from '../ingest/site-ingest.ts';
 import { auditRequests, noteFailureForAudit } from './audit-log.ts';
 import { mountAuthRoutes } from './auth-routes.ts';
 import { requireBearerToken } from './bearer-auth.ts';
@@ -41,6 +42,8 @@ export interface SiteAppOptions {
   cors?: { origins: string[] };
   rateLimit?: { requestsPerMinute: number };
 }
+  /** De-identification for `$ingest` (server/ingest/site-ingest.ts); without it `$ingest` answers 501. */
+  ingest?: SiteIngest;
 
 export function createSiteApp(options: SiteAppOptions): express.Express {
   const { store, pipeline, logger, limits } = options;
@@ -74,6 +77,7 @@ export function createSiteApp(options: SiteAppOptions): express.Express {
   app.use(
     '/fhir',
     requireBearerToken((token) => options.auth.verify(token), options.name ?? 'vitrine'),
+    ingest: options.ingest,
     rateLimit,
     negotiateResponseType,
     requireJsonBody,
@@ -84,6 +88,7 @@ export function createSiteApp(options: SiteAppOptions): express.Express {
   app.use((req, _res, next) => next(notFoundRoute(req.path)));
   app.use(noteFailureForAudit);
   app.use(errorHandler(logger));
+    express.raw({ type: NDJSON_TYPES, limit: limits.bodyLimit }), // bulk ndjson, for $ingest
   return app;
 }
 

@@ -13,7 +13,9 @@ const FORMAT_ALIASES: Record<string, string> = {
   'application/json+fhir': FHIR_JSON,
 };
 
-const BODY_TYPES = ['application/fhir+json', 'application/json', 'application/json-patch+json', 'application/x-www-form-urlencoded'];
+/** Bulk ndjson bodies (https://hl7.org/fhir/uv/bulkdata/), which only `$ingest` takes. */
+export const NDJSON_TYPES = ['application/fhir+ndjson', 'application/ndjson', 'application/x-ndjson'];
+const BODY_TYPES = ['application/fhir+json', 'application/json', 'application/json-patch+json', 'application/x-www-form-urlencoded', ...NDJSON_TYPES];
 
 /**
  * Decides the response media type (res.locals.mediaType) and `_pretty` (res.locals.pretty), and refuses what we

@@ -63,6 +63,37 @@ async function readJsonFile(file: string): Promise<SourceUnit> {
   return unit;
 }
 
+/** The entries of one parsed JSON document (a Bundle or a single resource), e.g. a request body. */
+export function sourceUnitOf(json: unknown, source: string): SourceUnit {
+  const unit: SourceUnit = { source, entries: [], problems: [] };
+  addResource(unit, json, source);
+  return unit;
+}
+
+/** The units of ndjson text already in memory (a request body), in runs of lines like a file. */
+export function* ndjsonTextUnits(text: string, source: string): Generator<SourceUnit> {
+  let unit: SourceUnit = { source, entries: [], problems: [] };
+  let lineNumber = 0;
+  for (const line of text.split(/\r?\n/)) {
+    lineNumber++;
+    if (line.trim() === '') continue;
+    addLine(unit, line, `${source}:${lineNumber}`);
+    if (unit.entries.length >= NDJSON_LINES_PER_UNIT) {
+      yield unit;
+      unit = { source, entries: [], problems: [] };
+    }
+  }
+  if (unit.entries.length > 0 || unit.problems.length > 0) yield unit;
+}
+
+function addLine(unit: SourceUnit, line: string, where: string): void {
+  try {
+    addResource(unit, JSON.parse(line), where);
+  } catch (err) {
+    unit.problems.push(`${where}: not valid JSON (${(err as Error).message})`);
+  }
+}
+
 function addResource(unit: SourceUnit, json: unknown, where: string): void {
   const resource = json as Resource | undefined;
   if (!resource || typeof resource !== 'object' || typeof resource.resourceType !== 'string') {
@@ -88,11 +119,7 @@ async function* readNdjson(file: string): AsyncGenerator<SourceUnit> {
   for await (const line of lines) {
     lineNumber++;
     if (line.trim() === '') continue;
-    try {
-      addResource(unit, JSON.parse(line), `${file}:${lineNumber}`);
-    } catch (err) {
-      unit.problems.push(`${file}:${lineNumber}: not valid JSON (${(err as Error).message})`);
-    }
+    addLine(unit, line, `${file}:${lineNumber}`);
     if (unit.entries.length >= NDJSON_LINES_PER_UNIT) {
       yield unit;
       unit = { source: file, entries: [], problems: [] };

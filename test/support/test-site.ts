@@ -50,6 +50,8 @@ export interface TestSiteOptions {
   disclosure?: SiteAppOptions['disclosure'];
   /** The external issuer's key set (instead of fetching `auth.external.jwksUrl`). */
   externalKeys?: AuthorizationServerOptions['externalKeys'];
+  /** De-identification for `$ingest` (server/ingest/site-ingest.ts); without it `$ingest` answers 501. */
+  ingest?: SiteAppOptions['ingest'];
 }
 
 export interface TestSite {
@@ -86,7 +88,7 @@ export async function createTestSite(options: TestSiteOptions = {}): Promise<Tes
   const app = createSiteApp({
     store, pipeline: defaultPipeline, logger: pino({ level: 'silent' }), limits: TEST_LIMITS, name: 'test-site',
     auth, audit, cors: options.cors, rateLimit: options.rateLimit ?? { requestsPerMinute: 1_000_000 }, publicUrl: options.publicUrl,
-    disclosure: options.disclosure,
+    disclosure: options.disclosure, ingest: options.ingest,
   });
 
   const issued = await supertest(app)

@@ -2,6 +2,8 @@
 import type { Route } from '../routes.ts';
 import { evaluateMeasureOperation } from './evaluate-measure.ts';
 import { histogramOperation } from './histogram.ts';
+import { deidReportOperation } from './deid-report.ts';
+import { ingestOperation } from './ingest.ts';
 import { statsOperation } from './stats.ts';
 import { validateOperation } from './validate.ts';
 
@@ -15,4 +17,4 @@ export interface OperationEntry {
   routes: Route[];
 }
 
-export const operations: OperationEntry[] = [validateOperation, evaluateMeasureOperation, statsOperation, histogramOperation];
+export const operations: OperationEntry[] = [validateOperation, evaluateMeasureOperation, statsOperation, histogramOperation, ingestOperation, deidReportOperation];
