@@ -22,7 +22,9 @@ for (const file of files) {
 
 const format = (n: number) => (Math.abs(n) >= 100 ? Math.round(n).toLocaleString('en-US') : n.toPrecision(3));
 const table = rows.map((r) => {
-  const ratio = r.target === undefined ? '' : (r.lowerIsBetter ? r.target / r.value : r.value / r.target).toFixed(2) + '×';
+  let ratio = '';
+  if (r.target === 0) ratio = r.value === 0 ? 'met' : 'missed';
+  else if (r.target !== undefined) ratio = `${(r.lowerIsBetter ? r.target / r.value : r.value / r.target).toFixed(2)}×`;
   return [r.group, r.name, `${format(r.value)} ${r.unit}`, r.target === undefined ? '' : `${format(r.target)} ${r.unit}`, ratio];
 });
 const header = ['group', 'measure', 'value', 'target/baseline', 'ratio (≥1 is better)'];
