@@ -26,9 +26,13 @@ export class AuditTrail {
 
   /** Records one request; written with the next batch. */
   record(record: AccessRecord): void {
-    const id = randomUUID();
+    this.append(auditEventOf(record, this.serverName));
+  }
+
+  /** Records an event the server shaped itself (its own id, or a fresh one); written with the next batch. */
+  append(shaped: AuditEvent): void {
+    const id = shaped.id ?? randomUUID();
     const lastUpdated = new Date();
-    const shaped = auditEventOf(record, this.serverName);
     const event: AuditEvent = { ...shaped, id, meta: { ...shaped.meta, versionId: '1', lastUpdated: lastUpdated.toISOString() } };
     this.pending.push({
       type: 'AuditEvent', id, vid: 1, lastUpdated, deleted: false, json: JSON.stringify(event), expectedVid: 0, index: extractIndexEntries(event),
@@ -36,10 +40,29 @@ export class AuditTrail {
     if (this.pending.length === 1) this.writing = this.writing.then(() => this.writeBatch());
   }
 
-  /** Resolves once everything recorded so far is in the store. */
+  /** Whether an event with this id is already in the store (pending ones are not). */
+  async has(id: string): Promise<boolean> {
+    return (await this.store.read('AuditEvent', id)) !== undefined;
+  }
+
+  /** The server name events are recorded under. */
+  get server(): string {
+    return this.serverName;
+  }
+
+  /** Resolves once everything recorded so far (and by the tasks `includeInFlush` named) is in the store. */
   async flush(): Promise<void> {
-    while (this.pending.length > 0) await (this.writing = this.writing.then(() => this.writeBatch()));
-    await this.writing;
+    for (;;) {
+      if (this.pending.length > 0) this.writing = this.writing.then(() => this.writeBatch());
+      const current = this.writing;
+      await current;
+      if (current === this.writing && this.pending.length === 0) return;
+    }
+  }
+
+  /** Makes `flush` wait for a task that records events in the background (a catch-up at start). */
+  includeInFlush(task: Promise<unknown>): void {
+    this.writing = this.writing.then(() => task.then(() => undefined, () => undefined));
   }
 
   private async writeBatch(): Promise<void> {

@@ -18,6 +18,7 @@ import type { AuthorizationServer } from '../auth/authorization-server.ts';
 import type { AuditTrail } from '../audit/audit-trail.ts';
 import type { SiteIngest } from '../ingest/site-ingest.ts';
 import { auditRequests, noteFailureForAudit } from './audit-log.ts';
+import { mirrorDisclosureLedger } from '../audit/mirror-disclosure-ledger.ts';
 import { mountAuthRoutes } from './auth-routes.ts';
 import { requireBearerToken } from './bearer-auth.ts';
 import { corsForOrigins } from './cors.ts';
@@ -41,9 +42,9 @@ export interface SiteAppOptions {
   audit?: AuditTrail;
   cors?: { origins: string[] };
   rateLimit?: { requestsPerMinute: number };
-}
   /** De-identification for `$ingest` (server/ingest/site-ingest.ts); without it `$ingest` answers 501. */
   ingest?: SiteIngest;
+}
 
 export function createSiteApp(options: SiteAppOptions): express.Express {
   const { store, pipeline, logger, limits } = options;
@@ -56,6 +57,10 @@ export function createSiteApp(options: SiteAppOptions): express.Express {
   app.use(helmet({ crossOriginResourcePolicy: { policy: 'cross-origin' } }));
   app.use(corsForOrigins(options.cors?.origins ?? []));
   if (options.audit) app.use(auditRequests(options.audit));
+  // Every aggregate release or refusal also becomes an AuditEvent administrators can search.
+  if (options.audit && options.disclosure) {
+    mirrorDisclosureLedger(options.disclosure.ledger, options.audit, logger).catch((err: unknown) => logger.error({ err }, 'disclosure ledger not mirrored into the audit trail'));
+  }
   const rateLimit = rateLimitPerClient(options.rateLimit?.requestsPerMinute ?? 1200);
   app.use('/auth', rateLimit);
   mountAuthRoutes(app, { auth: options.auth, publicUrl: options.publicUrl, serverName: options.name ?? 'Vitrine site', patients: patientChoices(store) });
@@ -72,23 +77,23 @@ export function createSiteApp(options: SiteAppOptions): express.Express {
     pipeline,
     limits,
     disclosure: options.disclosure,
+    ingest: options.ingest,
     baseUrl: options.publicUrl ?? `${req.protocol}://${req.get('host')}/fhir`,
   });
   app.use(
     '/fhir',
     requireBearerToken((token) => options.auth.verify(token), options.name ?? 'vitrine'),
-    ingest: options.ingest,
     rateLimit,
     negotiateResponseType,
     requireJsonBody,
     express.json({ type: ['application/json', 'application/fhir+json', 'application/json-patch+json'], limit: limits.bodyLimit, strict: true }),
     express.text({ type: 'application/x-www-form-urlencoded', limit: limits.bodyLimit }),
+    express.raw({ type: NDJSON_TYPES, limit: limits.bodyLimit }), // bulk ndjson, for $ingest
     fhirEndpoint(contextFor),
   );
   app.use((req, _res, next) => next(notFoundRoute(req.path)));
   app.use(noteFailureForAudit);
   app.use(errorHandler(logger));
-    express.raw({ type: NDJSON_TYPES, limit: limits.bodyLimit }), // bulk ndjson, for $ingest
   return app;
 }
 

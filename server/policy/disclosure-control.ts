@@ -84,7 +84,9 @@ export class DisclosureControl {
 
   /** Records a refused query in the ledger. */
   async recordRefusal(caller: { clientId: string; role: string }, operation: string, query: string, rule: PolicyRule): Promise<void> {
-    await this.ledger.append({ caller: caller.clientId, role: caller.role, operation, query, period: this.periodKey(), cost: 0, refused: rule });
+    const period = this.periodKey();
+    const budgetLeft = Math.max(0, this.policy.budget.perPeriod - this.ledger.spent(caller.clientId, period));
+    await this.ledger.append({ caller: caller.clientId, role: caller.role, operation, query, period, cost: 0, budgetLeft, refused: rule });
   }
 
   /** Applies the policy to the true numbers of one answer and records what was released. */
@@ -121,7 +123,7 @@ export class DisclosureControl {
 
     const released: Record<string, number | string> = {};
     for (const [id, v] of values) released[id] = 'value' in v ? v.value : 'suppressed';
-    await this.ledger.append({ caller, role: input.caller.role, operation: input.operation, query: input.query, released, period, cost, fingerprint, repeat: repeat || undefined });
+    await this.ledger.append({ caller, role: input.caller.role, operation: input.operation, query: input.query, released, period, cost, budgetLeft: policy.budget.perPeriod - spent - cost, fingerprint, repeat: repeat || undefined });
 
     const reasons = [...hidden.values()];
     const applied: AppliedRules = {

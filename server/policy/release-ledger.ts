@@ -22,6 +22,8 @@ export interface LedgerEntry {
   /** Budget period key ("2025-03-14" for a daily period) and the epsilon charged. */
   period: string;
   cost: number;
+  /** The caller's budget left in the period after this entry. */
+  budgetLeft?: number;
   /** A keyed fingerprint of (query, true values): equal for a repeat, revealing nothing without the site key. */
   fingerprint?: string;
   repeat?: boolean;
@@ -37,6 +39,9 @@ export class ReleaseLedger {
   private lastHash = 'genesis';
   private handle?: FileHandle;
   private tail: Promise<unknown> = Promise.resolve();
+  private readonly listeners: ((entry: LedgerEntry) => void)[] = [];
+  /** Entries written (or replayed) so far; later ones are still on their way to the file. */
+  private durable = 0;
 
   /** `file` undefined: kept in memory only (a site without a data directory; budgets then reset at restart). */
   constructor(private readonly file?: string) {}
@@ -57,6 +62,7 @@ export class ReleaseLedger {
         const entry = JSON.parse(line) as LedgerEntry;
         this.entries.push(entry);
         this.lastHash = entry.hash;
+        this.durable = this.entries.length;
       } catch {
         break;
       }
@@ -77,12 +83,24 @@ export class ReleaseLedger {
     this.entries.push(entry);
     this.lastHash = entry.hash;
     const write = this.tail.then(async () => {
-      if (!this.handle) return;
-      await this.handle.write(`${JSON.stringify(entry)}\n`);
-      await this.handle.datasync();
+      if (this.handle) {
+        await this.handle.write(`${JSON.stringify(entry)}\n`);
+        await this.handle.datasync();
+      }
+      this.durable = entry.seq;
+      for (const listener of this.listeners) listener(entry);
     });
     this.tail = write.catch(() => undefined);
     return write.then(() => entry);
+  }
+
+  /**
+   * Calls `listener` with every entry appended from now on, once it is durable (the audit trail mirrors the
+   * ledger this way), and returns the entries already there, so the caller can catch up without a gap.
+   */
+  subscribe(listener: (entry: LedgerEntry) => void): LedgerEntry[] {
+    this.listeners.push(listener);
+    return this.entries.slice(0, this.durable);
   }
 
   /** Epsilon a caller spent in a period. */

@@ -69,7 +69,8 @@ export async function createAggregateSite(patients: CohortPatient[], policy = te
   return site;
 }
 
-async function writeCohort(store: EmbeddedStore, patients: CohortPatient[]): Promise<void> {
+/** Writes the patients (ids p0, p1, ...), their diabetes Conditions and heart-rate Observations. */
+export async function writeCohort(store: EmbeddedStore, patients: CohortPatient[]): Promise<void> {
   for (let start = 0; start < patients.length; start += 200) {
     const session = new WriteSession(store, defaultPipeline);
     for (const [offset, p] of patients.slice(start, start + 200).entries()) {
