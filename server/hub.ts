@@ -2,7 +2,10 @@
 import type { Server } from 'node:http';
 import { pino, type Logger } from 'pino';
 import type { HubConfig } from './config/hub-config.ts';
+import path from 'node:path';
+import { AuditTrail } from './audit/audit-trail.ts';
 import { createAuthorizationServer } from './auth/authorization-server.ts';
+import { EmbeddedStore } from './store/embedded/embedded-store.ts';
 import { AsyncJobs } from './federation/async-jobs.ts';
 import { HubMetrics } from './federation/metrics.ts';
 import { SiteClient } from './federation/site-client.ts';
@@ -16,9 +19,10 @@ export interface RunningHub {
   close(): Promise<void>;
 }
 
-export async function createHubState(config: HubConfig): Promise<HubState> {
+export async function createHubState(config: HubConfig, audit?: AuditTrail): Promise<HubState> {
   return {
     config,
+    audit,
     auth: await createAuthorizationServer({ config: config.auth, name: config.name, publicUrl: config.publicUrl, dataDir: config.dataDir }),
     sites: config.sites.map((site) => new SiteClient(site, config.circuitBreaker, siteAuthorizer(site))),
     metrics: new HubMetrics(),
@@ -27,7 +31,11 @@ export async function createHubState(config: HubConfig): Promise<HubState> {
 }
 
 export async function startHub(config: HubConfig, logger: Logger = pino({ level: config.logLevel, base: { hub: config.name } })): Promise<RunningHub> {
-  const app = createHubApp(await createHubState(config), logger, config.publicUrl);
+  // The hub keeps no patient data, only its own audit trail: who asked what, and what was answered.
+  const auditStore = new EmbeddedStore({ dir: path.join(config.dataDir, 'audit'), logger });
+  await auditStore.open();
+  const audit = new AuditTrail(auditStore, config.name, logger);
+  const app = createHubApp(await createHubState(config, audit), logger, config.publicUrl);
   const server: Server = await new Promise((resolve, reject) => {
     const s = app.listen(config.port, config.host, () => resolve(s));
     s.once('error', reject);
@@ -38,9 +46,13 @@ export async function startHub(config: HubConfig, logger: Logger = pino({ level:
   logger.info({ url, sites: config.sites.map((s) => s.name) }, 'hub listening');
   let closing: Promise<void> | undefined;
   const close = () =>
-    (closing ??= new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeIdleConnections();
-    }));
+    (closing ??= (async () => {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+      });
+      await audit.flush();
+      await auditStore.close();
+    })());
   return { config, url, logger, close };
 }

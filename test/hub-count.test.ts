@@ -9,6 +9,8 @@ import supertest from 'supertest';
 import { hubConfigFrom, type HubConfig } from '../server/config/hub-config.ts';
 import { createHubApp } from '../server/http/hub-app.ts';
 import { createHubState } from '../server/hub.ts';
+import { AuditTrail } from '../server/audit/audit-trail.ts';
+import { EmbeddedStore } from '../server/store/embedded/embedded-store.ts';
 import { DisclosureControl } from '../server/policy/disclosure-control.ts';
 import { loadPolicy, policyFrom } from '../server/policy/policy.ts';
 import { deadSite, failingSite, hangingSite, malformedSite, refusingSite, type FakeSite } from './support/fake-sites.ts';
@@ -59,12 +61,15 @@ async function hubFor(sites: { name: string; url: string }[], overrides: Partial
     },
     'test',
   );
-  const state = await createHubState(config);
+  const auditStore = new EmbeddedStore({ dir: path.join(config.dataDir, 'audit') });
+  await auditStore.open();
+  const audit = new AuditTrail(auditStore, 'test-hub');
+  const state = await createHubState(config, audit);
   const researcher = { clientId: 'researcher', role: 'aggregate' as const, scopes: ['system/*.s'] };
   state.auth.registerClient({ clientId: researcher.clientId, role: researcher.role, scope: 'system/*.s' });
   const token = (await state.auth.issue(researcher)).accessToken;
   const app = createHubApp(state, pino({ level: 'silent' }));
-  return { http: supertest.agent(app).set('Authorization', `Bearer ${token}`), anonymous: supertest(app), state };
+  return { http: supertest.agent(app).set('Authorization', `Bearer ${token}`), anonymous: supertest(app), state, audit, auditStore };
 }
 
 type OutcomeIssue = { severity: string; code: string; diagnostics?: string; expression?: string[] };
@@ -230,6 +235,21 @@ describe('hub: federated counts', function () {
     const discovery = await anonymous.get('/.well-known/smart-configuration');
     assert.equal(discovery.status, 200);
     assert.match(discovery.body.token_endpoint, /\/auth\/token$/);
+  });
+
+  it('records every request it served, refused ones included, in its own audit trail', async () => {
+    const { http, anonymous, audit, auditStore } = await hubFor(three());
+    await http.get('/fhir/Patient?gender=female&_summary=count');
+    await http.get('/fhir/Patient/123');
+    await anonymous.get('/fhir/Patient?_summary=count');
+    await audit.flush();
+    const events = (await auditStore.find({ filter: { type: 'AuditEvent', deleted: false } })).map((v) => JSON.parse(v.json));
+    const text = JSON.stringify(events);
+    assert.ok(events.length >= 3, `${events.length} events`);
+    assert.match(text, /researcher/);
+    assert.match(text, /gender=female/);
+    assert.match(text, /Patient\/123/);
+    await auditStore.close();
   });
 
   it('lists only aggregate capabilities in its CapabilityStatement', async () => {

@@ -9,13 +9,21 @@ import type { Caller } from '../fhir/context.ts';
 import { toOperationOutcomeError } from '../fhir/outcomes.ts';
 import { matchRoute } from '../fhir/routes.ts';
 
-export function auditRequests(trail: AuditTrail) {
+export function auditRequests(trail: AuditTrail, classify: ClassifyRequest = classifySiteRequest) {
   return (req: Request, res: Response, next: NextFunction): void => {
     if (!req.path.startsWith('/fhir') && !req.path.startsWith('/auth')) return next();
     const at = new Date();
-    res.on('finish', () => trail.record(accessRecord(req, res, at)));
+    res.on('finish', () => trail.record(accessRecord(req, res, at, classify)));
     next();
   };
+}
+
+/** What a FHIR request was, by the serving process's own route table (a site's, or the hub's). */
+export type ClassifyRequest = (method: string, fhirPath: string) => { interaction: string; type?: string; id?: string; compartmentType?: string };
+
+function classifySiteRequest(method: string, fhirPath: string): ReturnType<ClassifyRequest> {
+  const { route, params } = matchRoute(method, fhirPath);
+  return { interaction: route.interaction, ...params };
 }
 
 /** Keeps the reason of a failure for the audit record, then lets the error handler answer. */
@@ -24,7 +32,7 @@ export function noteFailureForAudit(err: unknown, _req: Request, res: Response, 
   next(err);
 }
 
-function accessRecord(req: Request, res: Response, at: Date): AccessRecord {
+function accessRecord(req: Request, res: Response, at: Date, classify: ClassifyRequest): AccessRecord {
   const caller = (res.locals.caller ?? res.locals.auditCaller) as Caller | undefined;
   const [path, query] = splitUrl(req.originalUrl);
   const record: AccessRecord = {
@@ -37,11 +45,11 @@ function accessRecord(req: Request, res: Response, at: Date): AccessRecord {
   }
   const fhirPath = path.replace(/^\/fhir\/?/, '').replace(/\/+$/, '');
   try {
-    const { route, params } = matchRoute(req.method === 'HEAD' ? 'GET' : req.method, fhirPath);
-    record.interaction = route.interaction;
+    const params = classify(req.method === 'HEAD' ? 'GET' : req.method, fhirPath);
+    record.interaction = params.interaction;
     if (params.type && params.id) record.resource = `${params.type}/${params.id}`;
     if ((params.compartmentType || params.type === 'Patient') && params.id) record.patient ??= params.id;
-    if (route.interaction.startsWith('search') || route.interaction === 'operation' || route.interaction.startsWith('history')) {
+    if (params.interaction.startsWith('search') || params.interaction === 'operation' || params.interaction.startsWith('history')) {
       record.query = typeof req.body === 'string' && req.body ? [query, req.body].filter(Boolean).join('&') : query;
     }
   } catch {

@@ -7,6 +7,9 @@ import type { Caller, FhirRequest } from '../fhir/context.ts';
 import { notFound } from '../fhir/outcomes.ts';
 import type { HubContext } from '../federation/hub-context.ts';
 import { hubDispatch } from '../federation/hub-dispatch.ts';
+import type { AuditTrail } from '../audit/audit-trail.ts';
+import { matchHubRoute } from '../federation/hub-routes.ts';
+import { auditRequests, noteFailureForAudit, type ClassifyRequest } from './audit-log.ts';
 import { mountAuthRoutes } from './auth-routes.ts';
 import { requireBearerToken } from './bearer-auth.ts';
 import { negotiateResponseType, requireJsonBody } from './content-negotiation.ts';
@@ -18,6 +21,19 @@ import { sendResource } from './send.ts';
 export type HubState = Omit<HubContext, 'baseUrl' | 'requestId' | 'caller'> & {
   /** The hub's authorization server: researchers and AI clients get their tokens here, as at a site. */
   auth: AuthorizationServer;
+  /** The hub's own audit trail: every request it served, refused ones included. */
+  audit?: AuditTrail;
+};
+
+/** Hub requests by the hub's route table: counts are searches, everything with `$` an operation. */
+const classifyHubRequest: ClassifyRequest = (method, fhirPath) => {
+  try {
+    const { route, params } = matchHubRoute(method, fhirPath);
+    const last = route.path[route.path.length - 1];
+    return { interaction: last === 'metadata' ? 'capabilities' : last.startsWith('$') ? 'operation' : route.path[0] === '_async' ? 'read' : 'search-type', ...params };
+  } catch {
+    return { interaction: 'refused' };
+  }
 };
 
 export function createHubApp(state: HubState, logger: Logger, publicUrl?: string): express.Express {
@@ -27,6 +43,7 @@ export function createHubApp(state: HubState, logger: Logger, publicUrl?: string
   app.use(requestId);
   app.use(requestLog(logger));
   app.use(helmet());
+  if (state.audit) app.use(auditRequests(state.audit, classifyHubRequest));
   mountAuthRoutes(app, { auth: state.auth, publicUrl, serverName: 'Vitrine hub' });
 
   app.get('/healthz', (_req, res) => void res.json({ status: 'ok', sites: state.sites.map((s) => ({ name: s.name, circuit: s.breaker.state })) }));
@@ -78,6 +95,7 @@ export function createHubApp(state: HubState, logger: Logger, publicUrl?: string
     },
   );
   app.use((req, _res, next) => next(notFound(`Nothing at ${req.path}; the FHIR endpoint is /fhir`)));
+  app.use(noteFailureForAudit);
   app.use(errorHandler(logger));
   return app;
 }
