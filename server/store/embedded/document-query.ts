@@ -9,7 +9,7 @@ import type { Filter, StoreQuery } from '../types.ts';
 import { candidateIds, planCandidates, type CandidatePlan, type IndexLookups } from './candidate-selection.ts';
 import { sortTuples, type SortSpec } from './document-sort.ts';
 import { compilePredicate } from './filter-predicate.ts';
-import type { MemoryDocument, MemoryState, ResourceRecord } from './memory-state.ts';
+import { memoryIndexEntriesOf, type MemoryDocument, type MemoryState, type ResourceRecord } from './memory-state.ts';
 import { toMemoryFilter } from './memory-filter.ts';
 
 /** Up to this many kept matches, a sorted page is picked by insertion instead of a full sort. */
@@ -131,7 +131,8 @@ function documentTest(filter: Filter): (document: MemoryDocument) => boolean {
   const predicate = compilePredicate(memoryFilter);
   if (predicate) return predicate;
   const query = new Query<Record<string, unknown>>(memoryFilter);
-  return (document) => query.test(document as unknown as Record<string, unknown>);
+  // mingo reads plain arrays: unpack the document's entries (slow, and rare: only operators search never emits).
+  return (document) => query.test({ ...document, ...memoryIndexEntriesOf(document) } as unknown as Record<string, unknown>);
 }
 
 function* candidateDocuments(state: MemoryState, plan: CandidatePlan): Generator<MemoryDocument> {

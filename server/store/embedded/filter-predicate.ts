@@ -3,11 +3,12 @@
  * equality, $eq, $ne, $in, $nin, $gt/$gte/$lt/$lte, $exists, $all, $elemMatch, $regex), with MongoDB's array
  * semantics (a condition on an array field holds when it holds for an element). It is an order of magnitude faster
  * than evaluating through mingo, which matters when a token selects 50,000 candidates that a date range then
- * filters. Anything else returns undefined and the caller falls back to mingo, so answers never differ.
+ * filters. Packed entries (packed-entries.ts) are tested in place by `$elemMatch`. Anything else returns undefined and the caller falls back to mingo, so answers never differ.
  * https://www.mongodb.com/docs/manual/reference/operator/query/
  */
 import type { Filter } from '../types.ts';
 import { isPlainObject } from './candidate-selection.ts';
+import { PackedEntries } from './packed-entries.ts';
 
 export type Predicate = (document: unknown) => boolean;
 
@@ -68,6 +69,7 @@ function compileField(path: string[], condition: unknown): Predicate {
 function valueAt(document: unknown, path: string[]): unknown {
   let value = document;
   for (let at = 0; at < path.length; at++) {
+    if (value instanceof PackedEntries) value = value.toArray();
     if (Array.isArray(value)) {
       const found: unknown[] = [];
       for (const element of value) {
@@ -136,6 +138,7 @@ function compileOperator(operator: string, operand: unknown): FieldTest {
       if (!isPlainObject(operand)) throw new Unsupported();
       const element = compileDocument(operand);
       return (value) => {
+        if (value instanceof PackedEntries) return value.some(element);
         if (!Array.isArray(value)) return false;
         for (const v of value) if (v !== null && typeof v === 'object' && !Array.isArray(v) && element(v)) return true;
         return false;

@@ -1,19 +1,30 @@
 /**
- * The embedded store's data in process: one StoredDocument per resource (index entries as small objects, no parsed
- * body), every version's body as its serialized JSON text, the inverted index, and the history lists. Only the
+ * The embedded store's data in process: one StoredDocument per resource (keys as shared strings, named entries
+ * packed, see packed-entries.ts; no parsed body), every version's body as its serialized JSON text, the inverted index, and the history lists. Only the
  * store's commit queue mutates it, one durable write at a time, in commit order.
  */
 import type { StoredDocument, StoredVersion } from '../types.ts';
 import type { SortSpec } from './document-sort.ts';
 import { InvertedIndex, type IndexedField } from './inverted-index.ts';
+import { PackedEntries, type PackedKind } from './packed-entries.ts';
 import type { EncodedWrite, MemoryIndexEntries } from './record-codec.ts';
 import { SortedOrder } from './sorted-order.ts';
 import { VersionList, type VersionEntry } from './version-history.ts';
 
-/** A StoredDocument with its dates as epoch milliseconds (see record-codec.ts). */
-export interface MemoryDocument extends Omit<StoredDocument, 'lastUpdated' | keyof MemoryIndexEntries>, MemoryIndexEntries {
+/** A StoredDocument with its dates as epoch milliseconds (see record-codec.ts) and its named entries packed. */
+export interface MemoryDocument
+  extends Omit<StoredDocument, 'lastUpdated' | keyof MemoryIndexEntries>,
+    Omit<MemoryIndexEntries, PackedKind> {
   lastUpdated: number;
+  str: PackedField;
+  dt: PackedField;
+  num: PackedField;
+  uri: PackedField;
+  txt: PackedField;
 }
+
+/** Packed entries, or the shared empty array when there are none. */
+export type PackedField = PackedEntries | readonly never[];
 
 export interface ResourceRecord {
   document: MemoryDocument;
@@ -108,23 +119,17 @@ export class MemoryState {
       compartments: keys('compartments', index.compartments),
       tok: keys('tok', index.tok),
       ref: keys('ref', index.ref),
-      str: this.copyNamed(index.str, (e) => ({ p: e.p, v: e.v })),
-      dt: this.copyNamed(index.dt, (e) => ({ p: e.p, lo: e.lo, hi: e.hi })),
-      num: this.copyNamed(index.num, (e) => copyNumber(e, this.share(e.sys), this.share(e.code))),
-      uri: this.copyNamed(index.uri, (e) => ({ p: e.p, v: e.v })),
-      txt: this.copyNamed(index.txt, (e) => ({ p: e.p, v: e.v })),
-      srt: { ...index.srt },
-      srtHi: { ...index.srtHi },
+      str: this.pack('str', index.str),
+      dt: this.pack('dt', index.dt),
+      num: this.pack('num', index.num),
+      uri: this.pack('uri', index.uri),
+      txt: this.pack('txt', dedupe(index.txt)),
+      ...sortKeys(index.srt, index.srtHi),
     };
   }
 
-  private copyNamed<T extends { p: string }>(entries: T[], copy: (entry: T) => T): T[] {
-    if (entries.length === 0) return NO_ENTRIES;
-    return entries.map((entry) => {
-      const copied = copy(entry);
-      copied.p = this.share(entry.p);
-      return copied;
-    });
+  private pack(kind: PackedKind, entries: readonly object[]): PackedField {
+    return entries.length === 0 ? NO_ENTRIES : PackedEntries.pack(kind, entries as Record<string, unknown>[], (s) => this.share(s));
   }
 
   private share<T extends string | undefined>(value: T): T {
@@ -136,13 +141,36 @@ export class MemoryState {
   }
 }
 
-type NumberEntry = MemoryIndexEntries['num'][number];
+/** Text entries repeat (a coding's display and the concept's text are often the same): keep each once. */
+function dedupe(entries: readonly { p: string; v: string }[]): readonly { p: string; v: string }[] {
+  if (entries.length < 2) return entries;
+  const seen = new Set<string>();
+  return entries.filter((e) => !seen.has(`${e.p}\u0000${e.v}`) && seen.add(`${e.p}\u0000${e.v}`));
+}
 
-function copyNumber(entry: NumberEntry, sys: string | undefined, code: string | undefined): NumberEntry {
-  const copied: NumberEntry = { p: entry.p, v: entry.v };
-  if (sys !== undefined) copied.sys = sys;
-  if (code !== undefined) copied.code = code;
-  return copied;
+/** Copies of the sort keys; `srtHi` is the same object as `srt` when every parameter has one value (the usual case). */
+function sortKeys(srt: MemoryIndexEntries['srt'], srtHi: MemoryIndexEntries['srtHi']): Pick<MemoryDocument, 'srt' | 'srtHi'> {
+  const low = { ...srt };
+  const names = Object.keys(low);
+  const same = names.length === Object.keys(srtHi).length && names.every((name) => srtHi[name] === low[name]);
+  return { srt: low, srtHi: same ? low : { ...srtHi } };
+}
+
+/** A document's index entries as plain arrays and objects (for the snapshot and for mingo). */
+export function memoryIndexEntriesOf(document: MemoryDocument): MemoryIndexEntries {
+  const unpack = <T>(field: PackedField) => (field instanceof PackedEntries ? field.toArray() : []) as T[];
+  return {
+    compartments: document.compartments,
+    tok: document.tok,
+    ref: document.ref,
+    str: unpack(document.str),
+    dt: unpack(document.dt),
+    num: unpack(document.num),
+    uri: unpack(document.uri),
+    txt: unpack(document.txt),
+    srt: document.srt,
+    srtHi: document.srtHi,
+  };
 }
 
 /** A version as the Store interface returns it: a copy, so callers cannot change what is stored. */

@@ -6,7 +6,7 @@
  */
 import { open, rename } from 'node:fs/promises';
 import { frameRecord, readFramedRecords } from './framing.ts';
-import { currentVersion, type MemoryState } from './memory-state.ts';
+import { currentVersion, memoryIndexEntriesOf, type MemoryState } from './memory-state.ts';
 import { toMemoryIndexEntries, type MemoryIndexEntries } from './record-codec.ts';
 import { emptyIndexEntries } from '../types.ts';
 
@@ -34,7 +34,7 @@ export async function writeSnapshot(path: string, state: MemoryState, lastSequen
     for (const version of state.allVersions.values()) {
       const record = state.records.get(`${version.type}/${version.id}`)!;
       const entry: SnapshotVersion = [version.type, version.id, version.vid, version.lastUpdated, version.deleted, version.json];
-      if (currentVersion(record) === version) entry.push(toMemoryIndexEntries(record.document));
+      if (currentVersion(record) === version) entry.push(memoryIndexEntriesOf(record.document));
       chunk.push(entry);
       if (chunk.length === VERSIONS_PER_RECORD) {
         await file.write(frameRecord(JSON.stringify(chunk)));
