@@ -30,7 +30,7 @@ const COMMANDS: Record<string, Command> = {
     run: seedCommand,
   },
   ingest: {
-    usage: 'vitrine ingest --site <url | data dir> --rules <safe-harbor | limited-shift | file> <files or dirs...>   de-identify and load (--report: risk)',
+    usage: 'vitrine ingest --site <url | data dir> [--config site.json] [--rules <safe-harbor | limited-shift | file>] <files or dirs...>   de-identify and load (--report: risk)',
     run: ingestCommand,
   },
   token: {

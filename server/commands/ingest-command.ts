@@ -1,12 +1,14 @@
 /**
- * `vitrine ingest --site <url | data dir> [--rules safe-harbor|limited-shift|FILE] [--key-file F] <files or dirs...>`
- * `vitrine ingest --site <data dir> --report [--k 11]`
+ * `vitrine ingest --site <url | data dir> [--config site.json] [--rules safe-harbor|limited-shift|FILE] [--key-file F] <files or dirs...>`
+ * `vitrine ingest --site <url | data dir> --report [--k 11]`
  * De-identifies raw FHIR (Bundles, ndjson, .gz, directories) and writes it to a site; or reports the
- * re-identification risk of what a site stores. People read stderr; `--json` puts the result on stdout.
+ * re-identification risk of what a site stores. A site config gives the rule set, the key file (`deid`) and the
+ * data dir; the flags override it. People read stderr; `--json` puts the result on stdout.
  */
+import type { OperationOutcome, Parameters } from '@medplum/fhirtypes';
 import { mkdirSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { ConfigError } from '../config/site-config.ts';
+import { ConfigError, loadSiteConfig } from '../config/site-config.ts';
 import { createDeidentifier } from '../deid/engine.ts';
 import { loadDeidKey } from '../deid/deid-key.ts';
 import { withDeidentifiedProfiles } from '../deid/deidentified-profiles.ts';
@@ -14,15 +16,15 @@ import { loadRuleSet } from '../deid/rule-set.ts';
 import { defaultPipeline } from '../fhir/default-pipeline.ts';
 import { lockDataDir } from '../ingest/data-dir-lock.ts';
 import { formatSummary, type IngestSummary } from '../ingest/ingest-summary.ts';
-import { StoreTarget, UrlTarget, type IngestTarget } from '../ingest/ingest-targets.ts';
+import { describeOutcome, StoreTarget, UrlTarget, type IngestTarget } from '../ingest/ingest-targets.ts';
 import { progressReporter } from '../ingest/progress-line.ts';
 import { readSources } from '../ingest/read-sources.ts';
-import { formatRiskReport, measureReidentificationRisk } from '../ingest/risk-report.ts';
+import { formatRiskReport, measureReidentificationRisk, riskReportFromParameters, type RiskReport } from '../ingest/risk-report.ts';
 import { runIngest } from '../ingest/run-ingest.ts';
 import { EmbeddedStore } from '../store/embedded/embedded-store.ts';
 import type { Store } from '../store/types.ts';
 
-const USAGE = 'Usage: vitrine ingest --site <url | data dir> [--rules safe-harbor|limited-shift|FILE] [--key-file F] [--batch N] [--json] <files or dirs...>\n       vitrine ingest --site <data dir> --report [--k 11] [--json]';
+const USAGE = 'Usage: vitrine ingest --site <url | data dir> [--config site.json] [--rules safe-harbor|limited-shift|FILE] [--key-file F] [--batch N] [--json] <files or dirs...>\n       vitrine ingest --site <url | data dir> --report [--k 11] [--json]   (a URL needs --token or VITRINE_TOKEN of an admin)';
 
 export async function ingestCommand(args: string[]): Promise<void> {
   const { values, positionals } = parseArgs({
@@ -30,7 +32,8 @@ export async function ingestCommand(args: string[]): Promise<void> {
     allowPositionals: true,
     options: {
       site: { type: 'string' },
-      rules: { type: 'string', default: 'safe-harbor' },
+      config: { type: 'string' },
+      rules: { type: 'string' },
       'key-file': { type: 'string' },
       batch: { type: 'string', default: '1000' },
       report: { type: 'boolean', default: false },
@@ -39,24 +42,27 @@ export async function ingestCommand(args: string[]): Promise<void> {
       token: { type: 'string' },
     },
   });
-  if (!values.site) throw new UsageError(`--site is required\n${USAGE}`);
-  const isUrl = /^https?:\/\//.test(values.site);
+  const config = values.config ? loadSiteConfig(values.config) : undefined;
+  const site = values.site ?? config?.dataDir;
+  if (!site) throw new UsageError(`--site (or --config) is required\n${USAGE}`);
+  const isUrl = /^https?:\/\//.test(site);
+  const token = values.token ?? process.env.VITRINE_TOKEN;
+  const auth: Record<string, string> = token ? { authorization: `Bearer ${token}` } : {};
   if (values.report) {
-    if (isUrl) throw new UsageError(`--report reads a data dir; for a running site use GET ${values.site}/$deid-report`);
-    const report = await withStore(values.site, 'vitrine ingest --report', (store) => measureReidentificationRisk(store, Number(values.k)));
+    const report = isUrl ? await fetchRiskReport(site, values.k!, auth) : await withStore(site, 'vitrine ingest --report', (store) => measureReidentificationRisk(store, Number(values.k)));
     process.stdout.write(values.json ? `${JSON.stringify(report, null, 2)}\n` : formatRiskReport(report));
     return;
   }
   if (positionals.length === 0) throw new UsageError(`No input files\n${USAGE}`);
-  const ruleSet = loadRuleSet(values.rules!);
-  const key = loadDeidKey(values['key-file']);
+  const ruleSet = loadRuleSet(values.rules ?? config?.deid.rules ?? 'safe-harbor');
+  const key = loadDeidKey(values['key-file'] ?? config?.deid.keyFile);
   const deidentifier = createDeidentifier(ruleSet, key);
   const progress = progressReporter();
   const run = (target: IngestTarget): Promise<IngestSummary> =>
     runIngest(readSources(positionals), { deidentifier, key, target, batchSize: Number(values.batch), onProgress: (c) => progress.update(c) });
   const summary = isUrl
-    ? await run(new UrlTarget(values.site, values.token ?? process.env.VITRINE_TOKEN ? { authorization: `Bearer ${values.token ?? process.env.VITRINE_TOKEN}` } : {}))
-    : await withStore(values.site, 'vitrine ingest', (store) => run(new StoreTarget(store, withDeidentifiedProfiles(defaultPipeline))));
+    ? await run(new UrlTarget(site, auth))
+    : await withStore(site, 'vitrine ingest', (store) => run(new StoreTarget(store, withDeidentifiedProfiles(defaultPipeline))));
   progress.done();
   process.stderr.write(formatSummary(summary));
   if (values.json) process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
@@ -75,6 +81,17 @@ async function withStore<T>(dir: string, holder: string, work: (store: Store) =>
     await store.close();
     unlock();
   }
+}
+
+/** The risk report of a running site (GET $deid-report, an administrator's token), back in the report's shape. */
+async function fetchRiskReport(baseUrl: string, k: string, headers: Record<string, string>): Promise<RiskReport> {
+  const response = await fetch(`${baseUrl.replace(/\/$/, '')}/$deid-report?k=${encodeURIComponent(k)}`, { headers: { accept: 'application/fhir+json', ...headers } });
+  const body = (await response.json().catch(() => undefined)) as Parameters | OperationOutcome | undefined;
+  if (!response.ok || body?.resourceType !== 'Parameters') {
+    const detail = body?.resourceType === 'OperationOutcome' ? describeOutcome('$deid-report', body) : `HTTP ${response.status}`;
+    throw new ConfigError(`The site refused the risk report: ${detail}`);
+  }
+  return riskReportFromParameters(body);
 }
 
 /** A wrong command line: printed as it is, without a stack. */

@@ -4,7 +4,8 @@
  * of size n is re-identified with probability 1/n by someone who knows they are in the data. Classes below k are
  * the ones to worry about. https://arx.deidentifier.org/overview/privacy-criteria/
  */
-import type { Patient } from '@medplum/fhirtypes';
+import type { OperationOutcomeIssue, Parameters, Patient } from '@medplum/fhirtypes';
+import { issue } from '../fhir/outcomes.ts';
 import type { Store } from '../store/types.ts';
 
 export interface EquivalenceClass {
@@ -72,4 +73,62 @@ export function formatRiskReport(report: RiskReport): string {
     `  highest risk: ${pct(report.highestRisk)}   average risk: ${pct(report.averageRisk)}`,
     '',
   ].join('\n');
+}
+
+/** The report as Parameters: the measures, one `smallClass` part per class below k, and an `outcome`. */
+export function riskParameters(report: RiskReport): Parameters {
+  const issues: OperationOutcomeIssue[] = [
+    issue('information', 'informational', `Prosecutor risk over birth year, gender, ZIP3 and deceased at k = ${report.k}: ${report.patients} patients in ${report.classes} equivalence classes`),
+  ];
+  if (report.classesBelowK > 0) {
+    issues.push(issue('warning', 'business-rule', `${report.classesBelowK} equivalence classes hold fewer than ${report.k} patients (${report.patientsBelowK} patients); generalise further or suppress them`));
+  }
+  return {
+    resourceType: 'Parameters',
+    parameter: [
+      { name: 'k', valueInteger: report.k },
+      { name: 'patients', valueInteger: report.patients },
+      { name: 'classes', valueInteger: report.classes },
+      { name: 'classesBelowK', valueInteger: report.classesBelowK },
+      { name: 'patientsBelowK', valueInteger: report.patientsBelowK },
+      { name: 'highestRisk', valueDecimal: round(report.highestRisk) },
+      { name: 'averageRisk', valueDecimal: round(report.averageRisk) },
+      ...report.smallClasses.map((c) => ({
+        name: 'smallClass',
+        part: [
+          { name: 'birthYear', valueString: c.birthYear },
+          { name: 'gender', valueString: c.gender },
+          { name: 'zip3', valueString: c.zip3 },
+          { name: 'deceased', valueBoolean: c.deceased },
+          { name: 'size', valueInteger: c.size },
+        ],
+      })),
+      { name: 'outcome', resource: { resourceType: 'OperationOutcome', issue: issues } },
+    ],
+  };
+}
+
+function round(x: number): number {
+  return Math.round(x * 1e6) / 1e6;
+}
+
+/** The report back from its Parameters form (what `vitrine ingest --report` gets from a running site). */
+export function riskReportFromParameters(parameters: Parameters): RiskReport {
+  const value = (name: string) => {
+    const p = parameters.parameter?.find((x) => x.name === name);
+    return Number(p?.valueInteger ?? p?.valueDecimal ?? 0);
+  };
+  const smallClasses = (parameters.parameter ?? [])
+    .filter((p) => p.name === 'smallClass')
+    .map((p) => {
+      const part = (name: string) => p.part?.find((x) => x.name === name);
+      return {
+        birthYear: part('birthYear')?.valueString ?? '?', gender: part('gender')?.valueString ?? '?', zip3: part('zip3')?.valueString ?? '?',
+        deceased: part('deceased')?.valueBoolean === true, size: part('size')?.valueInteger ?? 0,
+      };
+    });
+  return {
+    k: value('k'), patients: value('patients'), classes: value('classes'), classesBelowK: value('classesBelowK'),
+    patientsBelowK: value('patientsBelowK'), highestRisk: value('highestRisk'), averageRisk: value('averageRisk'), smallClasses,
+  };
 }
