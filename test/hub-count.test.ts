@@ -14,6 +14,7 @@ import { EmbeddedStore } from '../server/store/embedded/embedded-store.ts';
 import { DisclosureControl } from '../server/policy/disclosure-control.ts';
 import { loadPolicy, policyFrom } from '../server/policy/policy.ts';
 import { deadSite, failingSite, hangingSite, malformedSite, refusingSite, type FakeSite } from './support/fake-sites.ts';
+import { inlineMeasure, measure } from './support/aggregate-cohort.ts';
 import { createTestSite, FHIR_JSON, type TestSite } from './support/test-site.ts';
 
 const SECRET = 'Jane Q. Doe, MRN 998877';
@@ -143,6 +144,24 @@ describe('hub: federated counts', function () {
     const res3 = await http.get('/fhir/Patient?_summary=count&_site=site-b');
     assert.equal(res3.body.total, 20, '16 rounds to 20');
     assert.ok(!outcomeOf(res3.body).some((i) => /site-b: 16/.test(i.diagnostics ?? '')));
+  });
+
+  it('merges the sites\' MeasureReports per stratum: a federated $evaluate-measure', async () => {
+    const { http } = await hubFor(three());
+    const res = await http.post('/fhir/Measure/$evaluate-measure').set('Content-Type', FHIR_JSON).send(inlineMeasure(measure('Patient?_summary=count', ['Patient.gender'])));
+    assert.equal(res.status, 200, JSON.stringify(res.body).slice(0, 500));
+    assert.equal(res.body.resourceType, 'MeasureReport');
+    const group = res.body.group[0];
+    const count = (stratum: string) =>
+      group.stratifier[0].stratum.find((s: { value: { text: string } }) => s.value.text === stratum)?.population[0];
+    // Totals 23 + 16 + 24 are released everywhere. Male 3 (site-a) and 1 (site-b) are suppressed at their sites,
+    // and so is site-b's female 15 (else 16 - 15 = 1): female is at least 20 + 12, male at least 12.
+    assert.equal(group.population[0].count, 63);
+    assert.equal(count('female').count, 32);
+    assert.equal(count('male').count, 12);
+    for (const stratum of ['female', 'male']) assert.ok(count(stratum).extension.some((e: { url: string }) => e.url.endsWith('federation-at-least')));
+    assert.equal(res.body.contained[0].resourceType, 'OperationOutcome');
+    assert.doesNotMatch(JSON.stringify(res.body), /"count":\s*[134]\b/);
   });
 
   it('answers within its deadline with the healthy sites when others hang, fail, lie or are down, naming each failure', async () => {
