@@ -5,7 +5,7 @@
  * the budget spent and left. Only administrators read it; nobody alters it.
  */
 import assert from 'node:assert/strict';
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { AuditEvent, Bundle } from '@medplum/fhirtypes';
@@ -109,6 +109,7 @@ describe('disclosure ledger: entries a crash kept out of the audit trail', () =>
       assert.equal(events[0].outcomeDesc, 'Rule filter-not-allowed');
     } finally {
       await s.close();
+      await rm(dir, { recursive: true, force: true });
     }
   });
 });

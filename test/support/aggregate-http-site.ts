@@ -2,7 +2,8 @@
  * A seeded site behind HTTP and real SMART tokens, with a disclosure policy: what the hub or a researcher's client
  * meets. `researcher` holds an aggregate-only token (`system/*.s`), `clinician` a site-internal one (`user/*.rs`),
  * `admin` a site administrator's (`system/*.rs`); `site.http` is the internal loader (`system/*.cruds`).
- * The disclosure ledger lives in `ledgerDir` (pass one to reopen a ledger a previous site wrote).
+ * The disclosure ledger lives in `ledgerDir` (pass one to reopen a ledger a previous site wrote; the caller then
+ * removes it).
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -43,7 +44,7 @@ export async function createAggregateHttpSite(
     close: async () => {
       await site.close();
       await disclosure.close();
-      await rm(dir, { recursive: true, force: true });
+      if (!ledgerDir) await rm(dir, { recursive: true, force: true });
     },
   };
 }
