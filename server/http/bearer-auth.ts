@@ -7,11 +7,13 @@ import type { NextFunction, Request, Response } from 'express';
 import type { Caller } from '../fhir/context.ts';
 import { unauthorized } from '../fhir/outcomes.ts';
 import { InvalidTokenError } from '../auth/access-tokens.ts';
+import { cacheVerifiedTokens } from '../auth/verified-token-cache.ts';
 
 /** Verifies a bearer token: the AuthorizationServer's `verify`, or any function with its shape. */
 export type VerifyToken = (token: string) => Promise<{ caller: Caller }>;
 
-export function requireBearerToken(verify: VerifyToken, realm: string) {
+export function requireBearerToken(verifyToken: VerifyToken, realm: string) {
+  const verify = cacheVerifiedTokens(verifyToken);
   return async (req: Request, res: Response, next: NextFunction): Promise<void> => {
     const header = req.get('authorization');
     const match = header ? /^Bearer\s+([A-Za-z0-9\-._~+/]+=*)\s*$/i.exec(header) : null;
