@@ -1,26 +1,38 @@
 /**
  * Reading the inputs of an ingest: files and directories of Bundles (transaction, batch, collection, searchset),
  * single resources, and bulk ndjson (https://hl7.org/fhir/uv/bulkdata/), each plain or gzip-compressed. ndjson is
- * streamed line by line, so its size does not matter; a Bundle is one JSON document and is read whole (its entries
- * resolve references among themselves).
+ * streamed line by line, so its size does not matter; a Bundle is read whole when small, and streamed entry by entry
+ * in two passes when large (bundle-file.ts), so memory does not grow with the input.
  */
-import type { Bundle, Resource } from '@medplum/fhirtypes';
+import type { Bundle, BundleEntry, Resource } from '@medplum/fhirtypes';
 import { createReadStream, statSync } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { promisify } from 'node:util';
 import { createGunzip, gunzip } from 'node:zlib';
-import type { SourceEntry } from './source-references.ts';
+import { streamBundleFile } from './bundle-file.ts';
+import type { SourceEntry, SourceIndex } from './source-references.ts';
 
 /** Entries read together: one Bundle, or a run of ndjson lines. `problems` are lines or files that were not FHIR. */
 export interface SourceUnit {
   source: string;
   entries: SourceEntry[];
   problems: string[];
+  /** How references resolve, when it spans more than these entries (a streamed Bundle, indexed in a first pass). */
+  index?: SourceIndex;
 }
 
 const NDJSON_LINES_PER_UNIT = 500;
+/** JSON files up to this size on disk are parsed whole (one pass, fastest); larger ones are streamed entry by entry. */
+const WHOLE_FILE_BYTES = 32 * 1024 * 1024;
+/** A gzip file may hold ten times its size. */
+const GZIP_RATIO = 10;
+
+export interface ReadOptions {
+  /** Override of the size above which a JSON file is streamed (tests). */
+  wholeFileBytes?: number;
+}
 const INPUT = /\.(json|ndjson|jsonl)(\.gz)?$/i;
 
 /** Every input file under the given paths, directories walked in name order. */
@@ -41,9 +53,11 @@ export async function listInputFiles(paths: string[]): Promise<string[]> {
 }
 
 /** The units of every input, one at a time. */
-export async function* readSources(paths: string[]): AsyncGenerator<SourceUnit> {
+export async function* readSources(paths: string[], options: ReadOptions = {}): AsyncGenerator<SourceUnit> {
+  const limit = options.wholeFileBytes ?? WHOLE_FILE_BYTES;
   for (const file of await listInputFiles(paths)) {
     if (/\.(ndjson|jsonl)(\.gz)?$/i.test(file)) yield* readNdjson(file);
+    else if ((await stat(file)).size * (file.endsWith('.gz') ? GZIP_RATIO : 1) > limit) yield* streamBundleFile(file);
     else yield await readJsonFile(file);
   }
 }
@@ -104,10 +118,13 @@ function addResource(unit: SourceUnit, json: unknown, where: string): void {
     unit.entries.push({ resource });
     return;
   }
-  ((resource as Bundle).entry ?? []).forEach((entry, i) => {
-    if (entry.resource) unit.entries.push({ resource: withSourceId(entry.resource, entry.fullUrl), fullUrl: entry.fullUrl });
-    else if (entry.request?.method !== 'DELETE') unit.problems.push(`${where}: entry ${i} has no resource`);
-  });
+  ((resource as Bundle).entry ?? []).forEach((entry, i) => addBundleEntry(unit, entry, i, where));
+}
+
+/** One Bundle entry into the unit: its resource with its fullUrl, or a problem when it has none. */
+export function addBundleEntry(unit: SourceUnit, entry: BundleEntry | undefined, i: number, where: string): void {
+  if (entry?.resource) unit.entries.push({ resource: withSourceId(entry.resource, entry.fullUrl), fullUrl: entry.fullUrl });
+  else if (entry?.request?.method !== 'DELETE') unit.problems.push(`${where}: entry ${i} has no resource`);
 }
 
 async function* readNdjson(file: string): AsyncGenerator<SourceUnit> {
@@ -137,7 +154,7 @@ function isDirectorySync(p: string): boolean {
 }
 
 /** A resource POSTed in a transaction may have no id, only a fullUrl: its id for pseudonyms is the fullUrl's last part. */
-function withSourceId(resource: Resource, fullUrl: string | undefined): Resource {
+export function withSourceId(resource: Resource, fullUrl: string | undefined): Resource {
   if (resource.id || !fullUrl) return resource;
   const id = /([A-Za-z0-9\-.]{1,64})$/.exec(fullUrl)?.[1];
   return id ? { ...resource, id } : resource;

@@ -36,7 +36,7 @@ export async function runIngest(units: AsyncIterable<SourceUnit> | Iterable<Sour
       counter.count('(unreadable)', 'read');
       counter.refuse('(unreadable)', problem);
     }
-    const index = new SourceIndex(unit.entries);
+    const index = unit.index ?? new SourceIndex(unit.entries);
     const rewrite = index.rewriter(key);
     for (const { resource } of unit.entries) {
       const type = typeof resource.resourceType === 'string' ? resource.resourceType : '(unknown)';

@@ -16,13 +16,32 @@ const LITERAL = /^(?:https?:\/\/[^?#]*\/)?([A-Z][A-Za-z]+)\/([A-Za-z0-9\-.]{1,64
 const CONDITIONAL = /^([A-Z][A-Za-z]+)\?identifier=([^&]*)$/;
 const PATIENT_ELEMENTS = ['subject', 'patient', 'beneficiary'] as const;
 
-/** The entries read together (one Bundle, or a run of ndjson lines) and how their references resolve. */
+/**
+ * The entries read together (one Bundle, or a run of ndjson lines) and how their references resolve. Only what
+ * resolution needs is kept (fullUrl and identifiers to type and id), so a streamed Bundle can be indexed in a first
+ * pass without holding its resources.
+ */
 export class SourceIndex {
   private readonly byFullUrl = new Map<string, { type: string; id: string }>();
+  /** `Type|system|value` and `Type||value` (any system) to the first id that carries the identifier. */
+  private readonly byIdentifier = new Map<string, string>();
 
-  constructor(private readonly entries: SourceEntry[]) {
-    for (const { resource, fullUrl } of entries) {
-      if (fullUrl && typeof resource.id === 'string') this.byFullUrl.set(fullUrl, { type: resource.resourceType, id: resource.id });
+  constructor(entries: SourceEntry[] = []) {
+    for (const entry of entries) this.add(entry);
+  }
+
+  /** Notes what references to this entry will need. */
+  add({ resource, fullUrl }: SourceEntry): void {
+    if (typeof resource?.id !== 'string' || typeof resource.resourceType !== 'string') return;
+    const target = { type: resource.resourceType, id: resource.id };
+    if (fullUrl && !this.byFullUrl.has(fullUrl)) this.byFullUrl.set(fullUrl, target);
+    const identifiers = (resource as { identifier?: Identifier[] }).identifier;
+    if (!Array.isArray(identifiers)) return;
+    for (const { system, value } of identifiers) {
+      if (typeof value !== 'string') continue;
+      for (const key of [`${target.type}|${system ?? ''}|${value}`, `${target.type}||${value}`]) {
+        if (!this.byIdentifier.has(key)) this.byIdentifier.set(key, target.id);
+      }
     }
   }
 
@@ -68,14 +87,9 @@ export class SourceIndex {
 
   private findByIdentifier(type: string, token: string): { type: string; id: string } | undefined {
     const bar = token.indexOf('|');
-    const system = bar >= 0 ? token.slice(0, bar) : undefined;
-    const value = bar >= 0 ? token.slice(bar + 1) : token;
-    for (const { resource } of this.entries) {
-      if (resource.resourceType !== type || typeof resource.id !== 'string') continue;
-      const identifiers = (resource as { identifier?: Identifier[] }).identifier ?? [];
-      if (identifiers.some((i) => i.value === value && (system === undefined || i.system === system))) return { type, id: resource.id };
-    }
-    return undefined;
+    const key = bar >= 0 ? `${type}|${token}` : `${type}||${token}`;
+    const id = this.byIdentifier.get(key);
+    return id === undefined ? undefined : { type, id };
   }
 }
 
