@@ -31,17 +31,19 @@ const NO_IDS: IdSet = new Set<string>();
 
 export class InvertedIndex {
   private readonly postings = new Map<IndexedField, Map<string, Posting>>(INDEXED_FIELDS.map((f) => [f, new Map()]));
-  /** Document numbers, given on first sight and never reused, and the ids they stand for. */
-  private readonly numbers = new Map<string, number>();
-  private readonly ids: string[] = [];
+
+  /** Documents are numbered by the caller (never reused): `numberOf` and `idOf` translate. */
+  constructor(
+    private readonly numberOf: (documentId: string) => number | undefined,
+    private readonly idOf: (n: number) => string,
+  ) {}
 
   /**
    * Sets a document's keys of one field: removes those it no longer has, adds the new ones (keys it keeps are not
    * touched). Returns the new keys as the shared strings, for the document to hold.
    */
-  replace(field: IndexedField, oldKeys: readonly string[], newKeys: readonly string[], documentId: string, type: string): string[] {
+  replace(field: IndexedField, oldKeys: readonly string[], newKeys: readonly string[], n: number, type: string): string[] {
     const byKey = this.postings.get(field)!;
-    const n = this.numberOf(documentId);
     const kept = oldKeys.length > 0 ? new Set(newKeys) : undefined;
     for (const key of oldKeys) if (!kept!.has(key)) this.removeKey(byKey, key, n, type);
     const old = oldKeys.length > 0 ? new Set(oldKeys) : undefined;
@@ -74,16 +76,6 @@ export class InvertedIndex {
     return this.view([...posting.byType.values()]);
   }
 
-  private numberOf(documentId: string): number {
-    let n = this.numbers.get(documentId);
-    if (n === undefined) {
-      n = this.ids.length;
-      this.ids.push(documentId);
-      this.numbers.set(documentId, n);
-    }
-    return n;
-  }
-
   private removeKey(byKey: Map<string, Posting>, key: string, n: number, type: string): void {
     const posting = byKey.get(key);
     const list = posting?.byType.get(type);
@@ -95,15 +87,15 @@ export class InvertedIndex {
 
   /** Posting lists as a set of ids (the lists of different types never overlap: a document has one type). */
   private view(lists: PostingList[]): IdSet {
-    const { numbers, ids } = this;
+    const { numberOf, idOf } = this;
     return {
       size: lists.reduce((total, list) => total + list.size, 0),
       has(id) {
-        const n = numbers.get(id);
+        const n = numberOf(id);
         return n !== undefined && lists.some((list) => list.has(n));
       },
       *[Symbol.iterator]() {
-        for (const list of lists) for (const n of list) yield ids[n];
+        for (const list of lists) for (const n of list) yield idOf(n);
       },
     };
   }

@@ -30,6 +30,8 @@ export interface ResourceRecord {
   document: MemoryDocument;
   /** Oldest first; the last one is the current version. */
   versions: VersionEntry[];
+  /** The document's number in the inverted index's postings. */
+  number: number;
 }
 
 // Most resources have nothing under most index fields; sharing one frozen empty array saves an object per field.
@@ -39,7 +41,12 @@ const ORDERS_PER_TYPE = 8;
 
 export class MemoryState {
   readonly records = new Map<string, ResourceRecord>();
-  readonly index = new InvertedIndex();
+  /** Document ids by number (see ResourceRecord.number). */
+  private readonly ids: string[] = [];
+  readonly index = new InvertedIndex(
+    (documentId) => this.records.get(documentId)?.number,
+    (n) => this.ids[n],
+  );
   readonly tombstones = new Set<string>();
   readonly allVersions = new VersionList();
   readonly versionsByType = new Map<string, VersionList>();
@@ -56,7 +63,8 @@ export class MemoryState {
     const type = this.share(write.type);
     const documentId = `${type}/${write.id}`;
     let record = this.records.get(documentId);
-    const document = this.buildDocument(documentId, type, write, record?.document);
+    const number = record?.number ?? this.ids.push(documentId) - 1;
+    const document = this.buildDocument(documentId, number, type, write, record?.document);
     const version: VersionEntry = {
       type,
       id: document.id,
@@ -69,7 +77,7 @@ export class MemoryState {
       record.document = document;
       record.versions.push(version);
     } else {
-      record = { document, versions: [version] };
+      record = { document, versions: [version], number };
       this.records.set(documentId, record);
     }
     const orders = this.orders.get(type);
@@ -101,14 +109,14 @@ export class MemoryState {
   }
 
   // Builds fresh arrays and objects throughout: the caller keeps its StoreWrite and may reuse it.
-  private buildDocument(documentId: string, type: string, write: EncodedWrite, previous: MemoryDocument | undefined): MemoryDocument {
+  private buildDocument(documentId: string, number: number, type: string, write: EncodedWrite, previous: MemoryDocument | undefined): MemoryDocument {
     const index = write.index;
     // Only the keys that changed since the previous version touch the postings.
     const keys = (field: Exclude<IndexedField, 'type'>, values: string[]) => {
-      const shared = this.index.replace(field, previous?.[field] ?? NO_ENTRIES, values, documentId, type);
+      const shared = this.index.replace(field, previous?.[field] ?? NO_ENTRIES, values, number, type);
       return shared.length === 0 ? NO_ENTRIES : shared;
     };
-    if (!previous) this.index.replace('type', NO_ENTRIES, [type], documentId, type);
+    if (!previous) this.index.replace('type', NO_ENTRIES, [type], number, type);
     return {
       _id: documentId,
       type,
@@ -124,7 +132,7 @@ export class MemoryState {
       num: this.pack('num', index.num),
       uri: this.pack('uri', index.uri),
       txt: this.pack('txt', dedupe(index.txt)),
-      ...sortKeys(index.srt, index.srtHi),
+      ...sortKeys(index.srt, index.srtHi, (value) => this.share(value)),
     };
   }
 
@@ -141,6 +149,8 @@ export class MemoryState {
   }
 }
 
+const TYPED_REFERENCE = /^[A-Z][A-Za-z]+\/[A-Za-z0-9\-.]{1,64}$/;
+
 /** Text entries repeat (a coding's display and the concept's text are often the same): keep each once. */
 function dedupe(entries: readonly { p: string; v: string }[]): readonly { p: string; v: string }[] {
   if (entries.length < 2) return entries;
@@ -149,11 +159,21 @@ function dedupe(entries: readonly { p: string; v: string }[]): readonly { p: str
 }
 
 /** Copies of the sort keys; `srtHi` is the same object as `srt` when every parameter has one value (the usual case). */
-function sortKeys(srt: MemoryIndexEntries['srt'], srtHi: MemoryIndexEntries['srtHi']): Pick<MemoryDocument, 'srt' | 'srtHi'> {
-  const low = { ...srt };
+function sortKeys(
+  srt: MemoryIndexEntries['srt'],
+  srtHi: MemoryIndexEntries['srtHi'],
+  share: (value: string) => string,
+): Pick<MemoryDocument, 'srt' | 'srtHi'> {
+  // Reference sort values ("Patient/p1") repeat across a patient's resources: keep each string once.
+  const copy = (keys: MemoryIndexEntries['srt']) => {
+    const copied: MemoryIndexEntries['srt'] = {};
+    for (const [name, value] of Object.entries(keys)) copied[name] = typeof value === 'string' && TYPED_REFERENCE.test(value) ? share(value) : value;
+    return copied;
+  };
+  const low = copy(srt);
   const names = Object.keys(low);
   const same = names.length === Object.keys(srtHi).length && names.every((name) => srtHi[name] === low[name]);
-  return { srt: low, srtHi: same ? low : { ...srtHi } };
+  return { srt: low, srtHi: same ? low : copy(srtHi) };
 }
 
 /** A document's index entries as plain arrays and objects (for the snapshot and for mingo). */
