@@ -1,15 +1,21 @@
 /**
  * Cohorts: the subjects an `application/x-fhir-query` selects, found in-process through server/search/ (never
  * over HTTP). A Patient query selects its matches; a query on another type selects the patients its matches
- * belong to (`subject` or `patient`).
+ * belong to (`subject` or `patient`). Only ids are collected — from the index (Store.matchKeys,
+ * Store.referenceKeys) where the store offers it — with no sort and no paging, and the Patients' `gender` and
+ * `birthdate` sort keys come along for the stratifiers that can use them (subject-table.ts).
  */
-import type { OperationOutcomeIssue, Patient } from '@medplum/fhirtypes';
+import type { OperationOutcomeIssue } from '@medplum/fhirtypes';
 import type { FhirContext } from '../fhir/context.ts';
-import { badRequest } from '../fhir/outcomes.ts';
-import { searchResources } from '../search/execute.ts';
+import { badRequest, issue, OperationOutcomeError, outcome } from '../fhir/outcomes.ts';
+import { compileFilter } from '../search/compile.ts';
+import { parseReference, referenceKey } from '../search/index-keys.ts';
 import { parseSearchRequest } from '../search/parse.ts';
+import { MAX_CHAIN_MATCHES, resolveChainedFilters } from '../search/resolve-chains.ts';
 import type { SearchRequest } from '../search/search-request.ts';
+import type { Filter } from '../store/types.ts';
 import { canonicalSet } from '../policy/canonical-query.ts';
+import type { SubjectTable } from './subject-table.ts';
 
 export interface ParsedCohortQuery {
   type: string;
@@ -30,43 +36,58 @@ export function parseCohortQuery(query: string, expression = 'criteria'): Parsed
 export interface Cohort {
   /** Patient ids. */
   ids: Set<string>;
-  /** The Patient resources, when the query was on Patient (the stratifiers need them). */
-  patients?: Map<string, Patient>;
   warnings: OperationOutcomeIssue[];
 }
 
-/** Every subject a parsed query selects; `idsOnly` skips parsing the Patient resources (narrowing criteria need none). */
-export async function evaluateCohort(ctx: FhirContext, parsed: ParsedCohortQuery, idsOnly = false): Promise<Cohort> {
-  const request: SearchRequest = { ...parsed.request, count: Number.MAX_SAFE_INTEGER, offset: 0, sort: [], summary: undefined, total: 'none', include: [], revinclude: [] };
-  const result = await searchResources(ctx.store, request);
+/** Every subject a parsed query selects; a Patient query also fills `table` with what its stratifiers need. */
+export async function evaluateCohort(ctx: FhirContext, parsed: ParsedCohortQuery, table?: SubjectTable): Promise<Cohort> {
+  const warnings: OperationOutcomeIssue[] = [];
+  const filter = await compileCohortFilter(ctx, parsed.request, warnings);
   const ids = new Set<string>();
-  if (parsed.type === 'Patient' && idsOnly) {
-    for (const v of result.matches) ids.add(v.id);
-    return { ids, warnings: result.warnings };
-  }
   if (parsed.type === 'Patient') {
-    const patients = new Map<string, Patient>();
-    for (const v of result.matches) {
-      ids.add(v.id);
-      patients.set(v.id, JSON.parse(v.json) as Patient);
+    if (table) {
+      for (const id of await table.addMatches(ctx, filter)) ids.add(id);
+    } else if (ctx.store.matchKeys) {
+      for (const row of await ctx.store.matchKeys(filter, [])) ids.add(row.id);
+    } else {
+      for (const v of await ctx.store.find({ filter })) ids.add(v.id);
     }
-    return { ids, patients, warnings: result.warnings };
+    return { ids, warnings };
   }
-  for (const v of result.matches) {
+  if (ctx.store.referenceKeys) {
+    for (const prefix of [referenceKey('patient', ''), referenceKey('subject', '')]) {
+      for (const key of await ctx.store.referenceKeys(filter, prefix)) {
+        const typed = parseReference(key.slice(prefix.length));
+        if (typed?.type === 'Patient') ids.add(typed.id);
+      }
+    }
+    return { ids, warnings };
+  }
+  for (const v of await ctx.store.find({ filter })) {
     const r = JSON.parse(v.json) as { subject?: { reference?: string }; patient?: { reference?: string } };
-    const ref = r.subject?.reference ?? r.patient?.reference;
-    const m = ref ? /(?:^|\/)Patient\/([A-Za-z0-9\-.]{1,64})$/.exec(ref) : null;
-    if (m) ids.add(m[1]);
+    const typed = parseReference(r.subject?.reference ?? r.patient?.reference ?? '');
+    if (typed?.type === 'Patient') ids.add(typed.id);
   }
-  return { ids, warnings: result.warnings };
+  return { ids, warnings };
 }
 
-/** The Patient resources of ids not loaded yet. */
-export async function loadPatients(ctx: FhirContext, ids: Iterable<string>, known = new Map<string, Patient>()): Promise<Map<string, Patient>> {
-  const missing = [...ids].filter((id) => !known.has(id));
-  if (missing.length > 0) {
-    const found = await ctx.store.find({ filter: { type: 'Patient', deleted: false, id: { $in: missing } } });
-    for (const v of found) known.set(v.id, JSON.parse(v.json) as Patient);
-  }
-  return known;
+/**
+ * The store filter of a cohort query, its chains and `_has` resolved. A chain or `_has` whose inner matches were
+ * cut at the search layer's cap would make every number computed on the cohort silently wrong: refused (422).
+ */
+export async function compileCohortFilter(ctx: FhirContext, request: SearchRequest, warnings: OperationOutcomeIssue[]): Promise<Filter> {
+  const found = [...request.warnings];
+  const outerTypes = request.resourceType ? [request.resourceType] : request.types;
+  const filters = await resolveChainedFilters(ctx.store, request.filters, outerTypes, found);
+  assertCohortComplete(found);
+  warnings.push(...found);
+  return compileFilter({ ...request, filters });
+}
+
+/** Throws 422 `too-costly` when the search layer reports an inner match set it cut at its cap. */
+export function assertCohortComplete(warnings: OperationOutcomeIssue[]): void {
+  if (!warnings.some((w) => w.code === 'too-costly')) return;
+  throw new OperationOutcomeError(outcome(issue('error', 'too-costly',
+    `A chained or _has condition of this cohort matches more than ${MAX_CHAIN_MATCHES} resources, which this site's store cannot follow completely; ` +
+    'no aggregate is computed on an incomplete cohort. Narrow the inner condition, or express the cohort on the other resource type')));
 }

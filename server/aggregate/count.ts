@@ -12,6 +12,7 @@ import { policyRefusal } from '../policy/refusals.ts';
 import { searchResources } from '../search/execute.ts';
 import { parseSearchRequest } from '../search/parse.ts';
 import { aggregateAccess } from './access.ts';
+import { assertCohortComplete } from './cohort.ts';
 import { runAggregate } from './run-aggregate.ts';
 
 export const SUPPRESSED_TAG = { system: 'https://vitrine.dev/fhir/CodeSystem/disclosure', code: 'suppressed' };
@@ -29,6 +30,8 @@ export async function aggregateCountBundle(req: FhirRequest, ctx: FhirContext, s
     if (scope.compartment) request.compartment = scope.compartment;
     assertSearchAllowed(request, access.control.policy);
     const result = await searchResources(ctx.store, request);
+    // A count over a `_has` or chain the search layer cut at its cap would be silently low: refused instead.
+    assertCohortComplete(result.warnings);
     const canonical = `${request.resourceType}?${canonicalSet(request.filters).join('&')}`;
     const { values, applied } = await access.control.release({
       caller: access.caller,

@@ -3,42 +3,40 @@
  * population inside the one it nests in (denominator ⊆ initial population, numerator ⊆ denominator minus its
  * exclusions). https://hl7.org/fhir/R4/measure-definitions.html#measure-population
  */
-import type { OperationOutcomeIssue, Patient } from '@medplum/fhirtypes';
+import type { OperationOutcomeIssue } from '@medplum/fhirtypes';
 import type { FhirContext } from '../fhir/context.ts';
-import { evaluateCohort, loadPatients, parseCohortQuery } from './cohort.ts';
-import { compileSubjectExpression } from './stratifier-expression.ts';
+import { evaluateCohort, parseCohortQuery } from './cohort.ts';
 import type { CriteriaSpec, GroupSpec, PopulationCode } from './measure-definition.ts';
+import { SubjectTable } from './subject-table.ts';
 
 export interface GroupMembership {
   members: Map<PopulationCode, Set<string>>;
-  patients: Map<string, Patient>;
+  /** What the stratifiers read of each member of the initial population. */
+  subjects: SubjectTable;
   warnings: OperationOutcomeIssue[];
 }
 
 /** Evaluates the populations of a group; `at` is the reference date of age-based criteria. */
 export async function evaluatePopulations(ctx: FhirContext, group: GroupSpec, at: Date): Promise<GroupMembership> {
   const warnings: OperationOutcomeIssue[] = [];
+  const subjects = new SubjectTable(at);
   const initialSpec = group.populations.find((p) => p.code === 'initial-population')!;
-  let patients = new Map<string, Patient>();
   let initial: Set<string>;
   if (initialSpec.criteria!.language === 'application/x-fhir-query') {
-    const cohort = await evaluateCohort(ctx, parseCohortQuery(initialSpec.criteria!.expression));
+    const cohort = await evaluateCohort(ctx, parseCohortQuery(initialSpec.criteria!.expression), subjects);
     warnings.push(...cohort.warnings);
     initial = cohort.ids;
-    if (cohort.patients) patients = cohort.patients;
   } else {
-    patients = await loadPatients(ctx, (await ctx.store.find({ filter: { type: 'Patient', deleted: false } })).map((v) => v.id));
-    initial = new Set(patients.keys());
-    initial = await narrow(ctx, initial, initialSpec.criteria!, patients, at, warnings);
+    const everyone = await evaluateCohort(ctx, parseCohortQuery('Patient'), subjects);
+    initial = await narrow(ctx, everyone.ids, initialSpec.criteria!, subjects, warnings);
   }
-  patients = await loadPatients(ctx, initial, patients);
 
   const members = new Map<PopulationCode, Set<string>>([['initial-population', initial]]);
   const criteriaOf = (code: PopulationCode) => group.populations.find((p) => p.code === code);
   const within = async (code: PopulationCode, parent: Set<string>) => {
     const spec = criteriaOf(code);
     if (!spec) return undefined;
-    const set = spec.criteria ? await narrow(ctx, parent, spec.criteria, patients, at, warnings) : new Set(parent);
+    const set = spec.criteria ? await narrow(ctx, parent, spec.criteria, subjects, warnings) : new Set(parent);
     members.set(code, set);
     return set;
   };
@@ -47,7 +45,9 @@ export async function evaluatePopulations(ctx: FhirContext, group: GroupSpec, at
   const eligible = denominatorExclusion ? difference(denominator, denominatorExclusion) : denominator;
   const numerator = await within('numerator', eligible);
   if (numerator) await within('numerator-exclusion', numerator);
-  return { members, patients, warnings };
+  const expressions = group.stratifiers.flatMap((s) => s.components.map((c) => c.expression));
+  await subjects.prepare(ctx, initial, expressions);
+  return { members, subjects, warnings };
 }
 
 /** The subjects of `parent` that also meet the criteria. */
@@ -55,21 +55,18 @@ async function narrow(
   ctx: FhirContext,
   parent: Set<string>,
   criteria: CriteriaSpec,
-  patients: Map<string, Patient>,
-  at: Date,
+  subjects: SubjectTable,
   warnings: OperationOutcomeIssue[],
 ): Promise<Set<string>> {
   if (criteria.language === 'application/x-fhir-query') {
-    const cohort = await evaluateCohort(ctx, parseCohortQuery(criteria.expression), true);
+    const cohort = await evaluateCohort(ctx, parseCohortQuery(criteria.expression));
     warnings.push(...cohort.warnings);
     return intersection(parent, cohort.ids);
   }
-  const test = compileSubjectExpression(criteria.expression, 'Patient', at);
+  await subjects.prepare(ctx, parent, [criteria.expression]);
+  const test = subjects.test(criteria.expression);
   const result = new Set<string>();
-  for (const id of parent) {
-    const patient = patients.get(id);
-    if (patient && test(patient as unknown as Record<string, unknown>)[0] === true) result.add(id);
-  }
+  for (const id of parent) if (test(id)) result.add(id);
   return result;
 }
 

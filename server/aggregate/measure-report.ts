@@ -53,7 +53,7 @@ export async function evaluateMeasureReport(ctx: FhirContext, access: AggregateA
     releases += codes.length;
     const strata: (StratumCounts[] | undefined)[] = [];
     for (const [si, stratifier] of group.stratifiers.entries()) {
-      const list = stratify(stratifier, membership.members, membership.patients, at, k);
+      const list = stratify(stratifier, membership.members, membership.subjects, k);
       const total = membership.members.get('initial-population')!.size;
       const occupied = list.filter((s) => (s.counts.get('initial-population') ?? 0) > 0).length;
       if (controlled && access.control.policy.minimums.maxStrataRatio && occupied > Math.max(1, Math.floor(total / k))) {

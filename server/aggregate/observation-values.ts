@@ -6,9 +6,8 @@
 import type { Observation, OperationOutcomeIssue } from '@medplum/fhirtypes';
 import type { FhirContext } from '../fhir/context.ts';
 import { badRequest } from '../fhir/outcomes.ts';
-import { searchResources } from '../search/execute.ts';
 import { parseSearchRequest } from '../search/parse.ts';
-import { evaluateCohort, type ParsedCohortQuery } from './cohort.ts';
+import { compileCohortFilter, evaluateCohort, type ParsedCohortQuery } from './cohort.ts';
 
 export interface ValueQuery {
   /** "system|code". */
@@ -38,10 +37,9 @@ export async function observedValues(ctx: FhirContext, query: ValueQuery): Promi
   const warnings: OperationOutcomeIssue[] = [];
   const cohort = query.cohort ? await evaluateCohort(ctx, query.cohort) : undefined;
   if (cohort) warnings.push(...cohort.warnings);
-  const result = await searchResources(ctx.store, { ...request, count: Number.MAX_SAFE_INTEGER, total: 'none' });
-  warnings.push(...result.warnings);
+  const filter = await compileCohortFilter(ctx, request, warnings);
   const latest = new Map<string, { at: string; value: number; unit?: string }>();
-  for (const v of result.matches) {
+  for (const v of await ctx.store.find({ filter })) {
     const obs = JSON.parse(v.json) as Observation;
     const value = obs.valueQuantity?.value;
     const patient = /(?:^|\/)Patient\/([A-Za-z0-9\-.]{1,64})$/.exec(obs.subject?.reference ?? '')?.[1];

@@ -24,7 +24,11 @@ export function ageInYears(birthDate: string, at: Date): number | undefined {
 /** "40-49" for age 43 and width 10. */
 export function ageBand(birthDate: unknown, width: number, at: Date): string | undefined {
   if (typeof birthDate !== 'string') return undefined;
-  const age = ageInYears(birthDate, at);
+  return ageBandOfAge(ageInYears(birthDate, at), width);
+}
+
+/** "40-49" for age 43 and width 10; undefined for no age or a negative one. */
+export function ageBandOfAge(age: number | undefined, width: number): string | undefined {
   if (age === undefined || age < 0) return undefined;
   const lo = Math.floor(age / width) * width;
   return `${lo}-${lo + width - 1}`;
@@ -52,7 +56,8 @@ export function compileSubjectExpression(expression: string, type: string, at: D
       fn: (inputs: unknown[], width: number) =>
         inputs.flatMap((i) => {
           const node = (i as { data?: Json }).data ?? (i as Json);
-          const v = ageBand(node.birthDate, width, at);
+          // The engine may hand the Integer argument over as text ("5"): arithmetic on it must be numeric.
+          const v = ageBand(node.birthDate, Number(width), at);
           return v === undefined ? [] : [v];
         }),
       arity: { 1: ['Integer'] },

@@ -3,8 +3,7 @@
  * small group: known value sets (gender, age bands, booleans) are listed whole, zeros included, and other values
  * held by fewer than k subjects of the initial population are folded into one "(other)" stratum.
  */
-import type { Patient } from '@medplum/fhirtypes';
-import { compileSubjectExpression, stratumText } from './stratifier-expression.ts';
+import type { SubjectTable } from './subject-table.ts';
 import type { PopulationCode, StratifierSpec } from './measure-definition.ts';
 
 export const OTHER = '(other)';
@@ -35,19 +34,17 @@ export function knownDomain(expression: string): string[] | undefined {
 export function stratify(
   stratifier: StratifierSpec,
   members: Map<PopulationCode, Set<string>>,
-  patients: Map<string, Patient>,
-  at: Date,
+  subjects: SubjectTable,
   foldBelow: number,
 ): StratumCounts[] {
   const initial = members.get('initial-population')!;
-  const fns = stratifier.components.map((c) => compileSubjectExpression(c.expression, 'Patient', at));
+  const fns = stratifier.components.map((c) => subjects.textOf(c.expression));
   const domains = stratifier.components.map((c) => (foldBelow > 0 ? knownDomain(c.expression) : undefined));
   const raw = new Map<string, string[]>();
   const marginals = fns.map(() => new Map<string, number>());
   for (const id of initial) {
-    const patient = patients.get(id) as unknown as Record<string, unknown> | undefined;
     const key = fns.map((fn, i) => {
-      const text = patient ? stratumText(fn(patient)) : NONE;
+      const text = fn(id);
       marginals[i].set(text, (marginals[i].get(text) ?? 0) + 1);
       return text;
     });

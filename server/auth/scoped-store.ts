@@ -61,6 +61,25 @@ export class ScopedStore implements Store {
     return confined ? this.inner.count(confined) : Promise.resolve(0);
   }
 
+  /** Present when the inner store has it (`_has` then reads no bodies and has no cap); confined like find(). */
+  get referenceKeys(): Store['referenceKeys'] {
+    const inner = this.inner;
+    if (!inner.referenceKeys) return undefined;
+    return (filter: Filter, prefix: string) => {
+      const confined = this.confine(filter);
+      return confined ? inner.referenceKeys!(confined, prefix) : Promise.resolve([]);
+    };
+  }
+
+  get matchKeys(): Store['matchKeys'] {
+    const inner = this.inner;
+    if (!inner.matchKeys) return undefined;
+    return (filter: Filter, sortKeys: string[]) => {
+      const confined = this.confine(filter);
+      return confined ? inner.matchKeys!(confined, sortKeys) : Promise.resolve([]);
+    };
+  }
+
   async commit(writes: StoreWrite[]): Promise<void> {
     for (const write of writes) {
       if (!mayWrite(this.access, write.type)) throw forbidden(`Rule smart-scope: no scope covers ${write.type}`);

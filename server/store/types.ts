@@ -111,8 +111,20 @@ export interface Store {
    * search falls back to reading the matching resources.
    */
   referenceKeys?(filter: Filter, prefix: string): Promise<string[]>;
+  /**
+   * The ids and the named sort keys (`srt.<code>`) of current documents matching the filter, without reading their
+   * bodies, so aggregates select and stratify cohorts on index entries alone (MongoDB: a find with a projection).
+   * Optional: aggregates fall back to find().
+   */
+  matchKeys?(filter: Filter, sortKeys: string[]): Promise<MatchKeys[]>;
   /** Applies all writes atomically and durably before resolving; throws StoreConflictError on a version mismatch. */
   commit(writes: StoreWrite[]): Promise<void>;
+}
+
+/** One document's id and the sort keys asked for, in the order asked (undefined where it has none). */
+export interface MatchKeys {
+  id: string;
+  keys: (string | number | Date | undefined)[];
 }
 
 /** Index entries of a deletion or of a resource with nothing to index. */

@@ -5,7 +5,7 @@
  * instead of sorting them all.
  */
 import { Query } from 'mingo';
-import type { Filter, StoreQuery } from '../types.ts';
+import type { Filter, MatchKeys, StoreQuery } from '../types.ts';
 import { candidateIds, planCandidates, type CandidatePlan, type IndexLookups } from './candidate-selection.ts';
 import { sortTuples, type SortSpec } from './document-sort.ts';
 import { compilePredicate } from './filter-predicate.ts';
@@ -117,6 +117,14 @@ export function referenceKeysOf(state: MemoryState, filter: Filter, prefix: stri
     for (const key of document.ref) if (key.startsWith(prefix)) keys.add(key);
   }
   return [...keys];
+}
+
+/** The ids and named sort keys of the matching documents (see Store.matchKeys). */
+export function matchKeysOf(state: MemoryState, filter: Filter, sortKeys: string[]): MatchKeys[] {
+  const plan = planCandidates(filter, indexLookups(state));
+  const rows: MatchKeys[] = [];
+  for (const document of matchingDocuments(state, plan, filter)) rows.push({ id: document.id, keys: sortKeys.map((code) => document.srt[code]) });
+  return rows;
 }
 
 function* matchingDocuments(state: MemoryState, plan: CandidatePlan, filter: Filter): Generator<MemoryDocument> {

@@ -4,9 +4,9 @@
  */
 import { mkdir, open, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Filter, HistoryQuery, Store, StoredVersion, StoreQuery, StoreWrite } from '../types.ts';
+import type { Filter, HistoryQuery, MatchKeys, Store, StoredVersion, StoreQuery, StoreWrite } from '../types.ts';
 import { CommitQueue, type JournalRecord } from './commit-queue.ts';
-import { countDocuments, findRecords, referenceKeysOf } from './document-query.ts';
+import { countDocuments, findRecords, matchKeysOf, referenceKeysOf } from './document-query.ts';
 import { JournalFile, type StoreLogger } from './journal-file.ts';
 import { currentVersion, MemoryState, toStoredVersion } from './memory-state.ts';
 import { readSnapshot, writeSnapshot } from './snapshot.ts';
@@ -118,6 +118,10 @@ export class EmbeddedStore implements Store {
 
   async referenceKeys(filter: Filter, prefix: string): Promise<string[]> {
     return referenceKeysOf(this.openState(), filter, prefix);
+  }
+
+  async matchKeys(filter: Filter, sortKeys: string[]): Promise<MatchKeys[]> {
+    return matchKeysOf(this.openState(), filter, sortKeys);
   }
 
   /** Durable once resolved. The writes must not be changed until then. */
