@@ -20,11 +20,12 @@ import { describeOutcome, StoreTarget, UrlTarget, type IngestTarget } from '../i
 import { progressReporter } from '../ingest/progress-line.ts';
 import { readSources } from '../ingest/read-sources.ts';
 import { formatRiskReport, measureReidentificationRisk, riskReportFromParameters, type RiskReport } from '../ingest/risk-report.ts';
+import { runParallelIngest } from '../ingest/parallel-ingest.ts';
 import { runIngest } from '../ingest/run-ingest.ts';
 import { EmbeddedStore } from '../store/embedded/embedded-store.ts';
 import type { Store } from '../store/types.ts';
 
-const USAGE = 'Usage: vitrine ingest --site <url | data dir> [--config site.json] [--rules safe-harbor|limited-shift|FILE] [--key-file F] [--batch N] [--json] <files or dirs...>\n       vitrine ingest --site <url | data dir> --report [--k 11] [--json]   (a URL needs --token or VITRINE_TOKEN of an admin)';
+const USAGE = 'Usage: vitrine ingest --site <url | data dir> [--config site.json] [--rules safe-harbor|limited-shift|FILE] [--key-file F] [--batch N] [--workers N] [--json] <files or dirs...>\n       vitrine ingest --site <url | data dir> --report [--k 11] [--json]   (a URL needs --token or VITRINE_TOKEN of an admin)';
 
 export async function ingestCommand(args: string[]): Promise<void> {
   const { values, positionals } = parseArgs({
@@ -36,6 +37,7 @@ export async function ingestCommand(args: string[]): Promise<void> {
       rules: { type: 'string' },
       'key-file': { type: 'string' },
       batch: { type: 'string', default: '1000' },
+      workers: { type: 'string' },
       report: { type: 'boolean', default: false },
       k: { type: 'string', default: '11' },
       json: { type: 'boolean', default: false },
@@ -60,9 +62,15 @@ export async function ingestCommand(args: string[]): Promise<void> {
   const progress = progressReporter();
   const run = (target: IngestTarget): Promise<IngestSummary> =>
     runIngest(readSources(positionals), { deidentifier, key, target, batchSize: Number(values.batch), onProgress: (c) => progress.update(c) });
+  const workers = values.workers === undefined ? undefined : Number(values.workers);
+  if (workers !== undefined && !(Number.isInteger(workers) && workers >= 0)) throw new UsageError(`--workers must be a whole number (0: one thread), not ${values.workers}`);
   const summary = isUrl
     ? await run(new UrlTarget(site, auth))
-    : await withStore(site, 'vitrine ingest', (store) => run(new StoreTarget(store, withDeidentifiedProfiles(defaultPipeline))));
+    : await withStore(site, 'vitrine ingest', (store) =>
+        workers === 0
+          ? run(new StoreTarget(store, withDeidentifiedProfiles(defaultPipeline)))
+          : runParallelIngest(readSources(positionals), { rules: values.rules ?? config?.deid.rules ?? 'safe-harbor', key, store, workers, batchSize: Number(values.batch), onProgress: (c) => progress.update(c) }),
+      );
   progress.done();
   process.stderr.write(formatSummary(summary));
   if (values.json) process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);

@@ -3,8 +3,22 @@ import { createHmac } from 'node:crypto';
 
 /** HMAC-SHA256 of `value` under `key`, as 64 hex digits. `domain` keeps hashes made for different purposes apart. */
 export function keyedHash(key: Buffer, domain: string, value: string): string {
-  return createHmac('sha256', key).update(domain).update('\u0000').update(value).digest('hex');
+  let memo = recent.get(key);
+  if (!memo) recent.set(key, (memo = new Map()));
+  const memoKey = `${domain}\u0000${value}`;
+  let hash = memo.get(memoKey);
+  if (hash === undefined) {
+    hash = createHmac('sha256', key).update(domain).update('\u0000').update(value).digest('hex');
+    if (memo.size >= MEMO_LIMIT) memo.clear();
+    memo.set(memoKey, hash);
+  }
+  return hash;
 }
+
+// The same patient's id is hashed for every resource that refers to it, and its date-shift draw for every one it
+// owns: recent hashes are kept (per key, bounded) so an ingest computes each once.
+const MEMO_LIMIT = 50_000;
+const recent = new WeakMap<Buffer, Map<string, string>>();
 
 /** The pseudonymous id of a source resource: stable for the same key, type and id, irreversible without the key. */
 export function pseudonymId(key: Buffer, type: string, id: string): string {

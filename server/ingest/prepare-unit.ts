@@ -1,0 +1,83 @@
+/**
+ * Everything of an ingest that needs no store: de-identify, validate (core + de-identified profiles), serialize and
+ * extract the index entries. It runs in worker threads (ingest-worker.ts), so the main thread only commits.
+ * The result is plain data (strings, numbers, Dates), cheap to pass between threads.
+ */
+import type { Resource } from '@medplum/fhirtypes';
+import { DeidError, type Deidentifier } from '../deid/engine.ts';
+import { isResourceType } from '../fhir/definitions.ts';
+import { OperationOutcomeError } from '../fhir/outcomes.ts';
+import { assertValid, type ResourcePipeline } from '../fhir/pipeline.ts';
+import type { IndexEntries } from '../store/types.ts';
+import { describeOutcome } from './ingest-targets.ts';
+import type { SourceUnit } from './read-sources.ts';
+import { SourceIndex } from './source-references.ts';
+
+/**
+ * A de-identified resource ready to store, serialized in two parts so that the main thread only splices in the
+ * server's meta.versionId and meta.lastUpdated (storedJson) instead of serializing again.
+ */
+export interface PreparedResource {
+  type: string;
+  id: string;
+  /** JSON.stringify(meta) without its closing brace. */
+  metaHead: string;
+  /** JSON of the elements after meta, as an object ("{}" when there are none). */
+  rest: string;
+  index: IndexEntries;
+}
+
+/** The stored JSON, as WriteSession writes it: resourceType, id, meta (the server's fields last), the rest. */
+export function storedJson(r: PreparedResource, vid: number, lastUpdated: string): string {
+  const meta = `${r.metaHead}${r.metaHead === '{' ? '' : ','}"versionId":"${vid}","lastUpdated":"${lastUpdated}"}`;
+  const rest = r.rest === '{}' ? '}' : `,${r.rest.slice(1)}`;
+  return `{"resourceType":${JSON.stringify(r.type)},"id":${JSON.stringify(r.id)},"meta":${meta}${rest}`;
+}
+
+export interface PreparedUnits {
+  /** Resources read, by type (unreadable lines and files count as `(unreadable)`). */
+  read: Record<string, number>;
+  refusals: { type: string; reason: string }[];
+  resources: PreparedResource[];
+}
+
+/** De-identifies, validates and indexes the units; nothing here reads or writes the store. */
+export function prepareUnits(units: SourceUnit[], deidentifier: Deidentifier, key: Buffer, pipeline: ResourcePipeline): PreparedUnits {
+  const prepared: PreparedUnits = { read: {}, refusals: [], resources: [] };
+  const count = (type: string) => (prepared.read[type] = (prepared.read[type] ?? 0) + 1);
+  for (const unit of units) {
+    for (const problem of unit.problems) {
+      count('(unreadable)');
+      prepared.refusals.push({ type: '(unreadable)', reason: problem });
+    }
+    const index = unit.index ?? new SourceIndex(unit.entries);
+    const rewrite = index.rewriter(key);
+    for (const { resource } of unit.entries) {
+      const type = typeof resource.resourceType === 'string' ? resource.resourceType : '(unknown)';
+      count(type);
+      const refusal = (reason: string) => prepared.refusals.push({ type, reason });
+      if (!isResourceType(type)) {
+        refusal(`Unknown resource type: ${type}`);
+        continue;
+      }
+      if (typeof resource.id !== 'string' || resource.id === '') {
+        refusal(`${type}.id: a resource without an id cannot be given a stable pseudonym`);
+        continue;
+      }
+      let out: Resource;
+      try {
+        out = deidentifier.deidentify(resource, index.patientKeyOf(resource), rewrite);
+        assertValid(pipeline.validate(out));
+      } catch (err) {
+        if (err instanceof DeidError) refusal(err.message);
+        else if (err instanceof OperationOutcomeError) refusal(describeOutcome(type, err.outcome));
+        else throw err;
+        continue;
+      }
+      const { resourceType: _type, id, meta, ...rest } = out;
+      const metaJson = JSON.stringify({ ...meta, versionId: undefined, lastUpdated: undefined });
+      prepared.resources.push({ type, id: id!, metaHead: metaJson.slice(0, -1), rest: JSON.stringify(rest), index: pipeline.extract(out) });
+    }
+  }
+  return prepared;
+}

@@ -1,0 +1,19 @@
+/** A worker thread that runs a TypeScript module through tsx, as the main thread does (no build step). */
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
+
+/** Starts `moduleUrl` (a .ts file) in a worker with `workerData`. */
+export function startTypeScriptWorker(moduleUrl: URL, workerData: unknown): Worker {
+  const tsx = tsxEsmApi();
+  return new Worker(`import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(moduleUrl.href)}); })`, { eval: true, workerData });
+}
+
+/** The URL of tsx's ESM register API (its `import` export; the CommonJS one cannot register inside a worker). */
+function tsxEsmApi(): string {
+  const manifest = createRequire(import.meta.url).resolve('tsx/package.json');
+  const { exports } = JSON.parse(readFileSync(manifest, 'utf8')) as { exports: Record<string, { import: { default: string } }> };
+  return pathToFileURL(path.join(path.dirname(manifest), exports['./esm/api'].import.default)).href;
+}

@@ -1,0 +1,77 @@
+/** The parallel ingest (worker threads prepare, the main thread commits) stores what the one-thread ingest stores. */
+import type { Resource } from '@medplum/fhirtypes';
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { createDeidentifier } from '../server/deid/engine.ts';
+import { withDeidentifiedProfiles } from '../server/deid/deidentified-profiles.ts';
+import { loadRuleSet } from '../server/deid/rule-set.ts';
+import { defaultPipeline } from '../server/fhir/default-pipeline.ts';
+import { StoreTarget } from '../server/ingest/ingest-targets.ts';
+import { runParallelIngest } from '../server/ingest/parallel-ingest.ts';
+import type { SourceUnit } from '../server/ingest/read-sources.ts';
+import { runIngest } from '../server/ingest/run-ingest.ts';
+import { EmbeddedStore } from '../server/store/embedded/embedded-store.ts';
+
+const KEY = Buffer.from('parallel-test-key-0123456789abcdef');
+
+function units(): SourceUnit[] {
+  const out: SourceUnit[] = [];
+  for (let i = 0; i < 40; i++) {
+    const entries: Resource[] = [
+      { resourceType: 'Patient', id: `p${i}`, name: [{ family: `Parallelo${i}` }], gender: i % 2 ? 'male' : 'female', birthDate: `19${40 + i}-03-0${1 + (i % 9)}`, address: [{ line: ['1 Elm'], postalCode: '03601' }] },
+      { resourceType: 'Organization', id: 'shared-org', name: 'General Hospital of Somewhere', identifier: [{ system: 'urn:npi', value: '1234567890' }] },
+      { resourceType: 'Observation', id: `o${i}`, status: 'final', code: { text: 'hr' }, subject: { reference: `Patient/p${i}` }, performer: [{ reference: 'Organization/shared-org' }], effectiveDateTime: '2021-05-06T07:08:09Z' },
+      { resourceType: 'Observation', status: 'final', code: { text: 'no id' } } as Resource,
+    ];
+    out.push({ source: `bundle ${i}`, entries: entries.map((resource) => ({ resource })), problems: i === 3 ? ['bundle 3: not readable JSON'] : [] });
+  }
+  return out;
+}
+
+async function storedByKey(store: EmbeddedStore): Promise<Map<string, string>> {
+  const versions = await store.find({ filter: { deleted: false } });
+  return new Map(versions.map((v) => [`${v.type}/${v.id}`, v.json.replace(/"lastUpdated":"[^"]*"/, '')]));
+}
+
+describe('parallel ingest', () => {
+  let dir: string;
+  let single: EmbeddedStore;
+  let parallel: EmbeddedStore;
+  before(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), 'vitrine-parallel-'));
+    single = new EmbeddedStore({ dir: path.join(dir, 'single') });
+    parallel = new EmbeddedStore({ dir: path.join(dir, 'parallel') });
+    await single.open();
+    await parallel.open();
+  });
+  after(async () => {
+    await single.close();
+    await parallel.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('stores the same documents and gives the same summary as the one-thread ingest', async () => {
+    const one = await runIngest(units(), { deidentifier: createDeidentifier(loadRuleSet('safe-harbor'), KEY), key: KEY, target: new StoreTarget(single, withDeidentifiedProfiles(defaultPipeline)) });
+    const many = await runParallelIngest(units(), { rules: 'safe-harbor', key: KEY, store: parallel, workers: 2, batchSize: 50 });
+    assert.deepEqual({ ...many, seconds: 0 }, { ...one, seconds: 0 });
+    assert.equal(many.totals.written, 81); // 40 patients, 40 observations, the shared organization once
+    assert.equal(many.byType.Organization.unchanged, 39);
+    assert.equal(many.totals.refused, 41); // 40 without an id, one unreadable bundle
+    assert.deepEqual(await storedByKey(parallel), await storedByKey(single));
+    assert.ok(![...(await storedByKey(parallel)).values()].some((json) => json.includes('Parallelo') || json.includes('Elm')));
+  });
+
+  it('a re-ingest, into either store, writes nothing', async () => {
+    for (const store of [parallel, single]) {
+      const again = await runParallelIngest(units(), { rules: 'safe-harbor', key: KEY, store, workers: 1 });
+      assert.equal(again.totals.written, 0);
+      assert.equal(again.totals.unchanged, 120);
+    }
+  });
+
+  it('a bad rules file stops before any worker starts', async () => {
+    await assert.rejects(runParallelIngest(units(), { rules: path.join(dir, 'missing.json'), key: KEY, store: parallel }), /Cannot read rules file/);
+  });
+});
