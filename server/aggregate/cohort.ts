@@ -12,7 +12,7 @@ import { compileFilter } from '../search/compile.ts';
 import { parseReference, referenceKey } from '../search/index-keys.ts';
 import { parseSearchRequest } from '../search/parse.ts';
 import { MAX_CHAIN_MATCHES, resolveChainedFilters } from '../search/resolve-chains.ts';
-import type { SearchRequest } from '../search/search-request.ts';
+import type { ParameterFilter, SearchRequest } from '../search/search-request.ts';
 import type { Filter } from '../store/types.ts';
 import { canonicalSet } from '../policy/canonical-query.ts';
 import type { SubjectTable } from './subject-table.ts';
@@ -39,11 +39,24 @@ export interface Cohort {
   warnings: OperationOutcomeIssue[];
 }
 
-/** Every subject a parsed query selects; a Patient query also fills `table` with what its stratifiers need. */
-export async function evaluateCohort(ctx: FhirContext, parsed: ParsedCohortQuery, table?: SubjectTable): Promise<Cohort> {
+/**
+ * Every subject a parsed query selects; a Patient query also fills `table` with what its stratifiers need.
+ * `within`: only these subjects matter (a population nested in another), which lets a Patient query made of
+ * `_has` conditions alone be answered from the referencing resources' index without a second query.
+ */
+export async function evaluateCohort(ctx: FhirContext, parsed: ParsedCohortQuery, table?: SubjectTable, within?: Set<string>): Promise<Cohort> {
   const warnings: OperationOutcomeIssue[] = [];
-  const filter = await compileCohortFilter(ctx, parsed.request, warnings);
+  const { filter, resolved } = await resolveCohortFilter(ctx, parsed.request, warnings);
   const ids = new Set<string>();
+  const hasOnly = parsed.request.filters.length > 0 && parsed.request.filters.every((f) => f.kind === 'has');
+  if (parsed.type === 'Patient' && within && !table && hasOnly && resolved.every((f) => f.code === '_id')) {
+    let kept = within;
+    for (const f of resolved) {
+      const named = new Set(f.values.map((v) => (v as { code?: string }).code));
+      kept = new Set([...kept].filter((id) => named.has(id)));
+    }
+    return { ids: kept, warnings };
+  }
   if (parsed.type === 'Patient') {
     if (table) {
       for (const id of await table.addMatches(ctx, filter)) ids.add(id);
@@ -76,12 +89,16 @@ export async function evaluateCohort(ctx: FhirContext, parsed: ParsedCohortQuery
  * cut at the search layer's cap would make every number computed on the cohort silently wrong: refused (422).
  */
 export async function compileCohortFilter(ctx: FhirContext, request: SearchRequest, warnings: OperationOutcomeIssue[]): Promise<Filter> {
+  return (await resolveCohortFilter(ctx, request, warnings)).filter;
+}
+
+async function resolveCohortFilter(ctx: FhirContext, request: SearchRequest, warnings: OperationOutcomeIssue[]): Promise<{ filter: Filter; resolved: ParameterFilter[] }> {
   const found = [...request.warnings];
   const outerTypes = request.resourceType ? [request.resourceType] : request.types;
-  const filters = await resolveChainedFilters(ctx.store, request.filters, outerTypes, found);
+  const resolved = await resolveChainedFilters(ctx.store, request.filters, outerTypes, found);
   assertCohortComplete(found);
   warnings.push(...found);
-  return compileFilter({ ...request, filters });
+  return { filter: compileFilter({ ...request, filters: resolved }), resolved };
 }
 
 /** Throws 422 `too-costly` when the search layer reports an inner match set it cut at its cap. */

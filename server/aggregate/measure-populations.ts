@@ -59,7 +59,7 @@ async function narrow(
   warnings: OperationOutcomeIssue[],
 ): Promise<Set<string>> {
   if (criteria.language === 'application/x-fhir-query') {
-    const cohort = await evaluateCohort(ctx, parseCohortQuery(criteria.expression));
+    const cohort = await evaluateCohort(ctx, parseCohortQuery(criteria.expression), undefined, parent);
     warnings.push(...cohort.warnings);
     return intersection(parent, cohort.ids);
   }

@@ -40,15 +40,19 @@ export function stratify(
   const initial = members.get('initial-population')!;
   const fns = stratifier.components.map((c) => subjects.textOf(c.expression));
   const domains = stratifier.components.map((c) => (foldBelow > 0 ? knownDomain(c.expression) : undefined));
-  const raw = new Map<string, string[]>();
+  // Each member's key is computed once; members sharing a key share one entry, so populations count by lookup.
+  const rawKeyOf = new Map<string, string>();
+  const rawParts = new Map<string, string[]>();
   const marginals = fns.map(() => new Map<string, number>());
   for (const id of initial) {
-    const key = fns.map((fn, i) => {
+    const parts = fns.map((fn, i) => {
       const text = fn(id);
       marginals[i].set(text, (marginals[i].get(text) ?? 0) + 1);
       return text;
     });
-    raw.set(id, key);
+    const joined = parts.join('\u0000');
+    rawKeyOf.set(id, joined);
+    if (!rawParts.has(joined)) rawParts.set(joined, parts);
   }
   const fold = (i: number, text: string): string => {
     if (foldBelow <= 0) return text;
@@ -64,11 +68,15 @@ export function stratify(
     return s;
   };
   if (foldBelow > 0) for (const key of domainProduct(stratifier, domains, marginals, foldBelow)) stratumOf(key);
+  const stratumOfRaw = new Map<string, StratumCounts>();
+  for (const [joined, parts] of rawParts) stratumOfRaw.set(joined, stratumOf(parts.map((t, i) => fold(i, t))));
   for (const [code, set] of members) {
+    const tally = new Map<StratumCounts, number>();
     for (const id of set) {
-      const s = stratumOf(raw.get(id)!.map((t, i) => fold(i, t)));
-      s.counts.set(code, (s.counts.get(code) ?? 0) + 1);
+      const s = stratumOfRaw.get(rawKeyOf.get(id)!)!;
+      tally.set(s, (tally.get(s) ?? 0) + 1);
     }
+    for (const [s, n] of tally) s.counts.set(code, n);
   }
   return [...strata.values()].sort((a, b) => JSON.stringify(a.key).localeCompare(JSON.stringify(b.key)));
 }
