@@ -2,6 +2,7 @@
  * `npm run bench`: runs every `bench/*.bench.ts` (each exports async functions named bench*) and prints one
  * table of values and their ratio to the target or baseline. Times are never asserted in tests; they live here.
  */
+import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Bench, BenchRow } from './bench-types.ts';
@@ -9,6 +10,16 @@ import type { Bench, BenchRow } from './bench-types.ts';
 const only = process.argv[2];
 const dir = fileURLToPath(new URL('.', import.meta.url));
 const files = readdirSync(dir).filter((f) => f.endsWith('.bench.ts') && (!only || f.includes(only))).sort();
+
+// The MongoDB rows need a MongoDB-protocol server: without MONGODB_URL, a FerretDB is started when Go can build it.
+const needsMongo = files.some((f) => f.includes('mongo') || f.includes('write-path'));
+let ferret: { url: string; stop(): Promise<void> } | undefined;
+if (needsMongo && !process.env.MONGODB_URL && spawnSync('go', ['version']).status === 0) {
+  const { startFerretDb } = await import('../test/mongo/ferretdb.ts');
+  process.stderr.write('starting FerretDB for the MongoDB rows...\n');
+  ferret = await startFerretDb();
+  process.env.MONGODB_URL = ferret.url;
+}
 
 const rows: (BenchRow & { group: string })[] = [];
 for (const file of files) {
@@ -19,6 +30,8 @@ for (const file of files) {
     for (const row of await (fn as Bench)()) rows.push({ ...row, group: file.replace('.bench.ts', '') });
   }
 }
+
+await ferret?.stop();
 
 const format = (n: number) => (Math.abs(n) >= 100 ? Math.round(n).toLocaleString('en-US') : n.toPrecision(3));
 const table = rows.map((r) => {
