@@ -49,11 +49,17 @@ function buildTable(): Map<string, [string, number]> {
 }
 
 let table: Map<string, [string, number]> | undefined;
+/** Units as written -> their table entry (null: unknown), so annotations are stripped once per distinct unit. */
+const resolved = new Map<string, [string, number] | null>();
 
 /** A UCUM quantity in its canonical unit, or undefined for units this table does not know. */
 export function canonicalQuantity(value: number, code: string): { value: number; code: string } | undefined {
-  table ??= buildTable();
-  const entry = table.get(code) ?? table.get(withoutAnnotations(code));
+  let entry = resolved.get(code);
+  if (entry === undefined) {
+    table ??= buildTable();
+    entry = table.get(code) ?? table.get(withoutAnnotations(code)) ?? null;
+    if (resolved.size < 10_000) resolved.set(code, entry);
+  }
   if (!entry) return undefined;
   // Rounded to 12 significant digits so 1000 mg and 1 g compare equal.
   return { value: Number((value * entry[1]).toPrecision(12)), code: entry[0] };
