@@ -1,5 +1,4 @@
 /** A running hub: config -> site clients -> app -> HTTP server, with graceful shutdown. The hub keeps no patient data. */
-import type { Server } from 'node:http';
 import { pino, type Logger } from 'pino';
 import type { HubConfig } from './config/hub-config.ts';
 import path from 'node:path';
@@ -11,6 +10,7 @@ import { HubMetrics } from './federation/metrics.ts';
 import { SiteClient } from './federation/site-client.ts';
 import { siteAuthorizer } from './federation/site-token.ts';
 import { createHubApp, type HubState } from './http/hub-app.ts';
+import { listen, once } from './http/listen.ts';
 
 export interface RunningHub {
   config: HubConfig;
@@ -36,23 +36,12 @@ export async function startHub(config: HubConfig, logger: Logger = pino({ level:
   await auditStore.open();
   const audit = new AuditTrail(auditStore, config.name, logger);
   const app = createHubApp(await createHubState(config, audit), logger, config.publicUrl);
-  const server: Server = await new Promise((resolve, reject) => {
-    const s = app.listen(config.port, config.host, () => resolve(s));
-    s.once('error', reject);
-  });
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : config.port;
-  const url = `http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${port}/fhir`;
+  const { url, stop } = await listen(app, config.port, config.host);
   logger.info({ url, sites: config.sites.map((s) => s.name) }, 'hub listening');
-  let closing: Promise<void> | undefined;
-  const close = () =>
-    (closing ??= (async () => {
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeIdleConnections();
-      });
-      await audit.flush();
-      await auditStore.close();
-    })());
+  const close = once(async () => {
+    await stop();
+    await audit.flush();
+    await auditStore.close();
+  });
   return { config, url, logger, close };
 }

@@ -1,5 +1,4 @@
 /** A running site: config -> store -> app -> HTTP server, with graceful shutdown. */
-import type { Server } from 'node:http';
 import { pino, type Logger } from 'pino';
 import type { SiteConfig } from './config/site-config.ts';
 import { mkdirSync } from 'node:fs';
@@ -8,6 +7,7 @@ import { lockDataDir } from './ingest/data-dir-lock.ts';
 import { loadSiteIngest } from './ingest/site-ingest.ts';
 import { defaultPipeline } from './fhir/default-pipeline.ts';
 import { createSiteApp } from './http/app.ts';
+import { listen, once } from './http/listen.ts';
 import { DisclosureControl } from './policy/disclosure-control.ts';
 import { loadPolicy } from './policy/policy.ts';
 import { openStore } from './store/open-store.ts';
@@ -44,30 +44,19 @@ export async function startSite(config: SiteConfig, logger = createLogger(config
     disclosure, store, pipeline: sitePipeline(config), logger, limits: config.limits, publicUrl: config.publicUrl,
     name: config.name, auth, audit, cors: config.cors, rateLimit: config.rateLimit, ingest,
   });
-  const server: Server = await new Promise((resolve, reject) => {
-    const s = app.listen(config.port, config.host, () => resolve(s));
-    s.once('error', reject);
-  });
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : config.port;
-  const url = `http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${port}/fhir`;
+  const { url, stop } = await listen(app, config.port, config.host);
   logger.info({ url, store: config.store.kind, dataDir: config.store.kind === 'embedded' ? config.dataDir : undefined }, 'site listening');
 
-  let closing: Promise<void> | undefined;
-  const close = () =>
-    (closing ??= (async () => {
-      // Stop accepting, let in-flight requests finish, then flush the store.
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeIdleConnections();
-      });
-      await audit.flush();
-      await auditStore.close();
-      await disclosure.close();
-      await store.close();
-      releaseDataDir();
-      logger.info('site stopped');
-    })());
+  const close = once(async () => {
+    // Stop accepting, let in-flight requests finish, then flush the store.
+    await stop();
+    await audit.flush();
+    await auditStore.close();
+    await disclosure.close();
+    await store.close();
+    releaseDataDir();
+    logger.info('site stopped');
+  });
   return { config, store, url, logger, close };
 }
 
