@@ -94,8 +94,10 @@ export class InvertedIndex {
         const n = numberOf(id);
         return n !== undefined && lists.some((list) => list.has(n));
       },
-      *[Symbol.iterator]() {
-        for (const list of lists) for (const n of list) yield idOf(n);
+      [Symbol.iterator]() {
+        const ids: string[] = [];
+        for (const list of lists) list.ids(idOf, ids);
+        return ids[Symbol.iterator]();
       },
     };
   }

@@ -39,8 +39,10 @@ export class PostingList {
     return at < this.count && this.numbers[at] === n;
   }
 
-  *[Symbol.iterator](): Generator<number> {
-    for (let i = 0; i < this.count; i++) yield this.numbers[i];
+  /** The ids of the listed documents, in number order (an array: much faster to walk than a generator). */
+  ids(idOf: (n: number) => string, into: string[] = []): string[] {
+    for (let i = 0; i < this.count; i++) into.push(idOf(this.numbers[i]));
+    return into;
   }
 
   /** The first index whose number is >= n. */
