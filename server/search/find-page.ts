@@ -24,7 +24,7 @@ export async function findPage(store: Store, request: SearchRequest, filter: Fil
     version && encodeCursor({ sort: sortSignature(sort), after: sortValuesOf(version, sort), snapshot, backwards });
   if (!cursor) {
     const snapshot = Date.now();
-    const found = await store.find({ filter, sort, skip: request.offset, limit: count + 1 });
+    const found = await store.find({ filter, sort, skip: request.offset, limit: pageLimit(count) });
     const matches = found.slice(0, count);
     if (request.offsetRequested || found.length <= count) return { matches, totalFilter: filter };
     return { matches, cursors: { next: link(matches.at(-1), snapshot, false) }, totalFilter: filter };
@@ -32,7 +32,7 @@ export async function findPage(store: Store, request: SearchRequest, filter: Fil
   if (cursor.sort !== sortSignature(sort)) throw badRequest('_cursor was made for another _sort; follow the links as given', '_cursor');
   const bounded = allOf(filter, compileSnapshotBound(cursor.snapshot));
   const order = cursor.backwards ? reverseSort(sort) : sort;
-  const found = await store.find({ filter: allOf(bounded, compileAfter(order, cursor.after)), sort: order, limit: count + 1 });
+  const found = await store.find({ filter: allOf(bounded, compileAfter(order, cursor.after)), sort: order, limit: pageLimit(count) });
   const more = found.length > count;
   const matches = found.slice(0, count);
   if (!cursor.backwards) {
@@ -47,7 +47,7 @@ export async function findPage(store: Store, request: SearchRequest, filter: Fil
     return { matches, cursors: { next: link(matches.at(-1), cursor.snapshot, false), previous: link(matches[0], cursor.snapshot, true) }, totalFilter: bounded };
   }
   // Back at the start: the first page, full, with no previous link.
-  const first = await store.find({ filter: bounded, sort, limit: count + 1 });
+  const first = await store.find({ filter: bounded, sort, limit: pageLimit(count) });
   const firstPage = first.slice(0, count);
   return { matches: firstPage, cursors: { next: first.length > count ? link(firstPage.at(-1), cursor.snapshot, false) : undefined }, totalFilter: bounded };
 }
@@ -55,4 +55,9 @@ export async function findPage(store: Store, request: SearchRequest, filter: Fil
 function allOf(filter: Filter, condition: Filter): Filter {
   const and = Array.isArray(filter.$and) ? (filter.$and as Filter[]) : [];
   return { ...filter, $and: [...and, condition] };
+}
+
+/** One more than the page, to tell whether there is a next one (callers that want everything pass a huge count). */
+function pageLimit(count: number): number {
+  return Math.min(count + 1, Number.MAX_SAFE_INTEGER);
 }
