@@ -8,6 +8,7 @@ import { pino } from 'pino';
 import supertest from 'supertest';
 import { hubConfigFrom, type HubConfig } from '../server/config/hub-config.ts';
 import { createHubApp } from '../server/http/hub-app.ts';
+import { createAuthorizationServer } from '../server/auth/authorization-server.ts';
 import { createHubState } from '../server/hub.ts';
 import { AuditTrail } from '../server/audit/audit-trail.ts';
 import { EmbeddedStore } from '../server/store/embedded/embedded-store.ts';
@@ -18,8 +19,15 @@ import { inlineMeasure, measure } from './support/aggregate-cohort.ts';
 import { createTestSite, FHIR_JSON, type TestSite } from './support/test-site.ts';
 
 const SECRET = 'Jane Q. Doe, MRN 998877';
+/** The hub's own state: its signing key, made once here so the sites can trust the identities it vouches for. */
+const HUB_DIR = await mkdtemp(path.join(tmpdir(), 'vitrine-hub-'));
+const HUB_KEY = (await createAuthorizationServer({ config: { accessTokenSeconds: 300, clients: [], users: [] }, name: 'test-hub', dataDir: HUB_DIR })).key;
+
 /** The hub's client at every test site: aggregate-only, a demo secret (backend services are tested with auth). */
-const HUB_CLIENT = { clientId: 'hub', secret: 'hub-secret', role: 'aggregate' as const, scope: 'system/*.s', demo: true };
+const HUB_CLIENT = {
+  clientId: 'hub', secret: 'hub-secret', role: 'aggregate' as const, scope: 'system/*.s', demo: true,
+  vouchesFor: { issuer: 'urn:vitrine:test-hub:auth', jwks: { keys: [HUB_KEY.publicJwk] } },
+};
 process.env.TEST_HUB_SECRET = HUB_CLIENT.secret;
 
 /** The default policy without rounding or noise, so that federated sums can be checked exactly; k stays 11. */
@@ -55,14 +63,14 @@ async function hubFor(sites: { name: string; url: string }[], overrides: Partial
     {
       name: 'test-hub',
       deadlineMs: 3000,
-      dataDir: await mkdtemp(path.join(tmpdir(), 'vitrine-hub-')),
+      dataDir: HUB_DIR,
       sites: sites.map((s) => ({ ...s, timeoutMs: 1000, retries: 1, auth: { kind: 'client-secret', clientId: HUB_CLIENT.clientId, secretEnv: 'TEST_HUB_SECRET' } })),
       policy: { minCellSize: 11 },
       ...overrides,
     },
     'test',
   );
-  const auditStore = new EmbeddedStore({ dir: path.join(config.dataDir, 'audit') });
+  const auditStore = new EmbeddedStore({ dir: await mkdtemp(path.join(tmpdir(), 'vitrine-hub-audit-')) });
   await auditStore.open();
   const audit = new AuditTrail(auditStore, 'test-hub');
   const state = await createHubState(config, audit);
@@ -107,6 +115,10 @@ describe('hub: federated counts', function () {
     const issues = outcomeOf(res.body);
     assert.ok(issues.some((i) => i.diagnostics === 'site-a: 20'));
     assert.ok(!issues.some((i) => i.code === 'incomplete'));
+    // Each site's audit trail names the researcher the hub asked for, not only the hub.
+    await a.site.audit.flush();
+    const admin = await a.site.as({ role: 'admin', scopes: 'system/*.rs' });
+    assert.match(JSON.stringify((await admin.get('/fhir/AuditEvent?_count=500')).body), /"value":"researcher"/);
   });
 
   it('restricts to the sites named by _site and refuses unknown site names', async () => {

@@ -19,6 +19,8 @@ export interface AccessRecord {
   /** Why a refused or failed request failed. */
   reason?: string;
   clientId?: string;
+  /** The client a federation hub asked for (verified X-Vitrine-On-Behalf-Of). */
+  onBehalfOf?: string;
   role?: string;
   patient?: string;
   /** "Type/id" when the request named one resource. */
@@ -62,9 +64,17 @@ export function auditEventOf(record: AccessRecord, serverName: string): AuditEve
     {
       type: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-ParticipationType', code: 'IRCP', display: 'information recipient' }] },
       who: { identifier: { system: 'urn:vitrine:client', value: record.clientId ?? 'anonymous' } },
-      requestor: true,
+      requestor: !record.onBehalfOf,
     },
   ];
+  if (record.onBehalfOf) {
+    // Asked through a federation hub: the researcher the hub vouched for is the one who asked.
+    agent.push({
+      type: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-ParticipationType', code: 'AUT', display: 'author (originator)' }] },
+      who: { identifier: { system: 'urn:vitrine:client', value: record.onBehalfOf }, display: `via ${record.clientId}` },
+      requestor: true,
+    });
+  }
   const entity: AuditEventEntity[] = [];
   if (record.query !== undefined) {
     entity.push({

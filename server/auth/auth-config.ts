@@ -19,6 +19,8 @@ export interface AuthClientConfig {
   demo?: boolean;
   /** Registered redirect URIs of an app using the authorization code flow; exact match only. */
   redirectUris?: string[];
+  /** A federation hub, whose signed X-Vitrine-On-Behalf-Of names the researcher it asks for. */
+  vouchesFor?: { issuer: string; jwksUrl?: string; jwks?: { keys: JWK[] } };
 }
 
 export interface AuthUserConfig {

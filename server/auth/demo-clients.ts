@@ -45,7 +45,11 @@ export function demoAuthConfig(dataRoot: string): Partial<AuthConfig> {
     clients: [
       ...DEMO_SECRET_CLIENTS,
       DEMO_APP,
-      { clientId: HUB_CLIENT_ID, name: 'The Vitrine hub', role: 'aggregate', scope: 'system/*.s', jwks: { keys: [hubPublic] } },
+      {
+        clientId: HUB_CLIENT_ID, name: 'The Vitrine hub', role: 'aggregate', scope: 'system/*.s', jwks: { keys: [hubPublic] },
+        // The demo hub (name demo-hub, port 8080) names the researcher it asks for; its keys are at /auth/jwks.
+        vouchesFor: { issuer: 'urn:vitrine:demo-hub:auth', jwksUrl: `http://127.0.0.1:${process.env.VITRINE_HUB_PORT ?? 8080}/auth/jwks` },
+      },
     ],
     users: [DEMO_USER],
   };

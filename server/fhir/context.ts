@@ -57,6 +57,8 @@ export interface Caller {
   scopes: string[];
   /** The patient launch context, which `patient/` scopes confine access to. */
   patient?: string;
+  /** For a federation hub: the client it asks for, as the hub vouched for it (verified signature). */
+  onBehalfOf?: string;
 }
 
 export interface FhirContext {

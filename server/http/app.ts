@@ -21,6 +21,7 @@ import { auditRequests, noteFailureForAudit } from './audit-log.ts';
 import { mirrorDisclosureLedger } from '../audit/mirror-disclosure-ledger.ts';
 import { mountAuthRoutes } from './auth-routes.ts';
 import { requireBearerToken } from './bearer-auth.ts';
+import { acceptVouchedIdentity } from './vouched-identity.ts';
 import { corsForOrigins } from './cors.ts';
 import { patientChoices } from './patient-choices.ts';
 import { rateLimitPerClient } from './rate-limit.ts';
@@ -83,6 +84,7 @@ export function createSiteApp(options: SiteAppOptions): express.Express {
   app.use(
     '/fhir',
     requireBearerToken((token) => options.auth.verify(token), options.name ?? 'vitrine'),
+    acceptVouchedIdentity(options.auth),
     rateLimit,
     negotiateResponseType,
     requireJsonBody,
