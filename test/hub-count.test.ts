@@ -118,7 +118,14 @@ describe('hub: federated counts', function () {
     // Each site's audit trail names the researcher the hub asked for, not only the hub.
     await a.site.audit.flush();
     const admin = await a.site.as({ role: 'admin', scopes: 'system/*.rs' });
-    assert.match(JSON.stringify((await admin.get('/fhir/AuditEvent?_count=500')).body), /"value":"researcher"/);
+    const audited = JSON.stringify((await admin.get('/fhir/AuditEvent?_count=500')).body);
+    assert.match(audited, /"value":"researcher"/);
+    assert.match(audited, /"code":"HRESCH"/, 'healthcare research, the purpose when the caller states none');
+    // The caller may state another purpose of use, passed on signed; anything but a code is refused.
+    await http.get('/fhir/Patient?_summary=count&_site=site-a').set('X-Vitrine-Purpose-Of-Use', 'PUBHLTH').expect(200);
+    await a.site.audit.flush();
+    assert.match(JSON.stringify((await admin.get('/fhir/AuditEvent?_count=500')).body), /"code":"PUBHLTH"/);
+    assert.equal((await http.get('/fhir/Patient?_summary=count').set('X-Vitrine-Purpose-Of-Use', 'curiosity!')).status, 400);
   });
 
   it('restricts to the sites named by _site and refuses unknown site names', async () => {

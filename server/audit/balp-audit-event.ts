@@ -21,6 +21,8 @@ export interface AccessRecord {
   clientId?: string;
   /** The client a federation hub asked for (verified X-Vitrine-On-Behalf-Of). */
   onBehalfOf?: string;
+  /** The v3 PurposeOfUse the hub vouched for. */
+  purposeOfUse?: string;
   role?: string;
   patient?: string;
   /** "Type/id" when the request named one resource. */
@@ -100,6 +102,7 @@ export function auditEventOf(record: AccessRecord, serverName: string): AuditEve
   }
   const event: AuditEvent = {
     resourceType: 'AuditEvent',
+    ...(record.purposeOfUse ? { purposeOfEvent: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-ActReason', code: record.purposeOfUse }] }] } : {}),
     meta: { profile: [balpProfile(record)] },
     type: { system: 'http://terminology.hl7.org/CodeSystem/audit-event-type', code: 'rest', display: 'Restful Operation' },
     subtype: [{ system: 'http://hl7.org/fhir/restful-interaction', code: record.interaction }],

@@ -28,6 +28,7 @@ export async function issueAccessToken(key: SigningKey, identity: TokenIdentity,
   const scope = caller.scopes.join(' ');
   const claims: Record<string, unknown> = { client_id: caller.clientId, scope, role: caller.role };
   if (caller.patient) claims.patient = caller.patient;
+  if (caller.purposeOfUse) claims.purpose_of_use = caller.purposeOfUse;
   const accessToken = await new SignJWT(claims)
     .setProtectedHeader({ alg: SIGNING_ALG, kid: key.kid, typ: 'at+jwt' })
     .setIssuer(identity.issuer)

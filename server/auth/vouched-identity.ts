@@ -34,7 +34,8 @@ export async function withVouchedIdentity(caller: Caller, header: string | undef
     const { payload } = await jwtVerify(header, keys, { issuer: client.vouchesFor.issuer });
     const onBehalfOf = typeof payload.client_id === 'string' ? payload.client_id : payload.sub;
     if (!onBehalfOf) throw new Error('no client named');
-    return { ...caller, onBehalfOf };
+    const purpose = typeof payload.purpose_of_use === 'string' && /^[A-Z]{2,16}$/.test(payload.purpose_of_use) ? payload.purpose_of_use : undefined;
+    return { ...caller, onBehalfOf, ...(purpose ? { purposeOfUse: purpose } : {}) };
   } catch {
     throw forbidden('[on-behalf-of] X-Vitrine-On-Behalf-Of could not be verified against the hub\'s keys');
   }

@@ -59,6 +59,8 @@ export interface Caller {
   patient?: string;
   /** For a federation hub: the client it asks for, as the hub vouched for it (verified signature). */
   onBehalfOf?: string;
+  /** Why the data is asked for: a v3 PurposeOfUse code (HRESCH: healthcare research), as the hub vouched for it. */
+  purposeOfUse?: string;
 }
 
 export interface FhirContext {

@@ -37,7 +37,7 @@ function accessRecord(req: Request, res: Response, at: Date, classify: ClassifyR
   const [path, query] = splitUrl(req.originalUrl);
   const record: AccessRecord = {
     interaction: 'unknown', method: req.method, url: req.originalUrl, status: res.statusCode, reason: res.locals.auditReason as string | undefined,
-    clientId: caller?.clientId, onBehalfOf: caller?.onBehalfOf, role: caller?.role, patient: caller?.patient, clientAddress: req.ip, requestId: res.locals.requestId as string | undefined, at,
+    clientId: caller?.clientId, onBehalfOf: caller?.onBehalfOf, purposeOfUse: caller?.purposeOfUse, role: caller?.role, patient: caller?.patient, clientAddress: req.ip, requestId: res.locals.requestId as string | undefined, at,
   };
   if (path.startsWith('/auth/')) {
     record.interaction = path.slice('/auth/'.length);

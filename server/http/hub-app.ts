@@ -4,7 +4,7 @@ import helmet from 'helmet';
 import type { Logger } from 'pino';
 import type { AuthorizationServer } from '../auth/authorization-server.ts';
 import type { Caller, FhirRequest } from '../fhir/context.ts';
-import { notFound } from '../fhir/outcomes.ts';
+import { badRequest, notFound } from '../fhir/outcomes.ts';
 import type { HubContext } from '../federation/hub-context.ts';
 import { hubDispatch } from '../federation/hub-dispatch.ts';
 import type { AuditTrail } from '../audit/audit-trail.ts';
@@ -24,6 +24,14 @@ export type HubState = Omit<HubContext, 'baseUrl' | 'requestId' | 'caller'> & {
   /** The hub's own audit trail: every request it served, refused ones included. */
   audit?: AuditTrail;
 };
+
+/** The caller states why it asks (a v3 PurposeOfUse code); healthcare research when it does not say. */
+const PURPOSE_HEADER = 'x-vitrine-purpose-of-use';
+function purposeOf(header: string | undefined): string {
+  if (header === undefined) return 'HRESCH';
+  if (!/^[A-Z]{2,16}$/.test(header)) throw badRequest('X-Vitrine-Purpose-Of-Use must be a v3 PurposeOfUse code such as HRESCH or PUBHLTH');
+  return header;
+}
 
 /** Hub requests by the hub's route table: counts are searches, everything with `$` an operation. */
 const classifyHubRequest: ClassifyRequest = (method, fhirPath) => {
@@ -55,10 +63,11 @@ export function createHubApp(state: HubState, logger: Logger, publicUrl?: string
   // The caller's identity as the hub vouches for it: a short-lived token the hub signs, reused while valid.
   const identities = new Map<string, { token: string; expiresAt: number }>();
   const signedIdentity = async (caller: Caller): Promise<string> => {
-    const cached = identities.get(caller.clientId);
+    const key = `${caller.clientId} ${caller.purposeOfUse}`;
+    const cached = identities.get(key);
     if (cached && cached.expiresAt > Date.now() + 30_000) return cached.token;
     const issued = await state.auth.issue(caller);
-    identities.set(caller.clientId, { token: issued.accessToken, expiresAt: Date.now() + issued.expiresIn * 1000 });
+    identities.set(key, { token: issued.accessToken, expiresAt: Date.now() + issued.expiresIn * 1000 });
     return issued.accessToken;
   };
 
@@ -75,7 +84,7 @@ export function createHubApp(state: HubState, logger: Logger, publicUrl?: string
           baseUrl: publicUrl ?? `${req.protocol}://${req.get('host')}/fhir`,
           requestId: res.locals.requestId,
           caller: res.locals.caller as Caller,
-          onBehalfOf: await signedIdentity(res.locals.caller as Caller),
+          onBehalfOf: await signedIdentity({ ...(res.locals.caller as Caller), purposeOfUse: purposeOf(req.get(PURPOSE_HEADER)) }),
         };
         const fhirRequest: FhirRequest = {
           method: (req.method === 'HEAD' ? 'GET' : req.method) as FhirRequest['method'],
