@@ -68,13 +68,17 @@ export async function benchHub(): Promise<BenchRow[]> {
     delete policy.$schema;
     await writeFile(path.join(dir, 'policy.json'), JSON.stringify(policy));
 
+    const hubPort = await freePort();
+    const hubOrigin = `http://127.0.0.1:${hubPort}`;
+    // The sites trust the identities the hub vouches for (the researcher it asks for), checked with its keys.
+    const hubAtSite = { ...HUB_AT_SITE, vouchesFor: { issuer: 'urn:vitrine:bench-hub:auth', jwksUrl: `${hubOrigin}/auth/jwks` } };
     const sites: { name: string; origin: string }[] = [];
     for (const name of ['site-a', 'site-b', 'site-c']) {
       const port = await freePort();
       const config = path.join(dir, `${name}.json`);
       await writeFile(config, JSON.stringify({
         name, port, dataDir: path.join(dir, name), logLevel: 'warn', policy: path.join(dir, 'policy.json'),
-        auth: { clients: [LOADER, HUB_AT_SITE], accessTokenSeconds: 3600 }, rateLimit: { requestsPerMinute: 1e8 },
+        auth: { clients: [LOADER, hubAtSite], accessTokenSeconds: 3600 }, rateLimit: { requestsPerMinute: 1e8 },
       }));
       const origin = `http://127.0.0.1:${port}`;
       children.push(await startProcess(['site', '--config', config], `${origin}/healthz`));
@@ -86,14 +90,12 @@ export async function benchHub(): Promise<BenchRow[]> {
       }
     }
 
-    const hubPort = await freePort();
     const hubConfig = path.join(dir, 'hub.json');
     await writeFile(hubConfig, JSON.stringify({
       name: 'bench-hub', port: hubPort, dataDir: path.join(dir, 'hub'), logLevel: 'warn', deadlineMs: 10000,
       auth: { clients: [RESEARCHER], accessTokenSeconds: 3600 },
       sites: sites.map((s) => ({ name: s.name, url: `${s.origin}/fhir`, timeoutMs: 5000, auth: { kind: 'client-secret', clientId: HUB_AT_SITE.clientId, secretEnv: 'BENCH_HUB_SECRET' } })),
     }));
-    const hubOrigin = `http://127.0.0.1:${hubPort}`;
     children.push(await startProcess(['hub', '--config', hubConfig], `${hubOrigin}/healthz`, { BENCH_HUB_SECRET: HUB_AT_SITE.secret }));
     const researcher = `Bearer ${await token(hubOrigin, RESEARCHER)}`;
     const siteTokens = await Promise.all(sites.map(async (s) => `Bearer ${await token(s.origin, HUB_AT_SITE)}`));

@@ -69,11 +69,12 @@ describe('attacks over HTTP with an aggregate-only token', () => {
       assert.ok(ruleOf(res), `${name} names its rule`);
       assert.ok(!res.text.includes('1927'), `${name} reveals no birth date`);
     }
-    // The site serves no $everything or $export at all: nobody gets rows from them.
-    for (const url of ['/fhir/Patient/p399/$everything', '/fhir/$export', '/fhir/Patient/$export']) {
+    // The site serves no $everything or $export at all; a federation caller gets the rule, not a map of what exists.
+    for (const url of ['/fhir/Patient/p399/$everything', '/fhir/$export', '/fhir/Patient/$export', '/fhir/no/such/path']) {
       const res = await s.researcher.get(url);
-      assert.ok([403, 404].includes(res.status), `${url}: ${res.status}`);
+      assert.equal(res.status, 403, `${url}: ${res.status}`);
       assert.equal((res.body as OperationOutcome).resourceType, 'OperationOutcome', url);
+      assert.ok(ruleOf(res), `${url} names its rule`);
     }
   });
 

@@ -17,7 +17,7 @@ import { conditionalUpdate, updateResource } from './interactions/update.ts';
 import { isResourceType } from './definitions.ts';
 import { isValidId } from './ids.ts';
 import { operations } from './operations/registry.ts';
-import { methodNotAllowed, notFound, unknownType } from './outcomes.ts';
+import { forbidden, methodNotAllowed, notFound, unknownType } from './outcomes.ts';
 
 /** Interaction codes of https://hl7.org/fhir/R4/valueset-type-restful-interaction.html, plus `operation`. */
 export type Interaction =
@@ -68,8 +68,21 @@ export const routes: Route[] = [
 
 /** Finds the route for a request and runs it; `dispatch` is also how Bundle entries run. */
 export async function dispatch(req: FhirRequest, ctx: FhirContext): Promise<FhirResponse> {
-  const { route, params } = matchRoute(req.method, req.path);
+  const { route, params } = matchRouteFor(req, ctx);
   return route.handler(req, authorizeRoute(route, params, req, ctx), params);
+}
+
+/**
+ * A federation caller asking for something the site does not serve ($everything, $export, a made-up path) gets
+ * the same 403 as for any row-level request, naming the rule — not a 404 that would map what exists.
+ */
+function matchRouteFor(req: FhirRequest, ctx: FhirContext): { route: Route; params: RouteParams } {
+  try {
+    return matchRoute(req.method, req.path);
+  } catch (err) {
+    if (ctx.caller?.role !== 'aggregate') throw err;
+    throw forbidden(`Rule aggregate-only: ${ctx.caller.clientId} is a federation client; it may call aggregate operations and _summary=count searches only`);
+  }
 }
 
 /** The route a method and path select, or the right error: 404 unknown type or path, 405 wrong method. */
