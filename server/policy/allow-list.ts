@@ -46,6 +46,10 @@ function assertFilterAllowed(filter: SearchFilter, type: string, policy: Disclos
   if (filter.type === 'reference' && filter.modifier !== 'missing') {
     throw policyRefusal('filter-not-allowed', `A reference to a named resource (${code}) singles out records`, where);
   }
+  // A composite can name a resource too (DocumentReference?relationship=DocumentReference/d0$replaces).
+  if (filter.type === 'composite' && filter.values.some((v) => v.kind === 'composite' && v.first.kind === 'reference')) {
+    throw policyRefusal('filter-not-allowed', `A composite naming a resource (${code}) singles out records`, where);
+  }
 }
 
 /** Whitespace-insensitive membership of an expression in an allow-list. */
