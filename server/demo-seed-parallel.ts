@@ -3,13 +3,11 @@
  * indexing are CPU-bound, so the sites share every core and all finish at about total CPU time / cores (with one
  * worker per core instead, the sites left over would run after the others on one core).
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
 import { SILENT_PROGRESS, type Progress } from '../seed/generator/progress.ts';
 import { SEED_MARKER, type SeedSiteResult } from './demo-seed.ts';
+import { startTypeScriptWorker } from './ingest/typescript-worker.ts';
 
 export interface SiteSeedJob {
   dataDir: string;
@@ -47,13 +45,7 @@ export async function seedSitesInParallel(jobs: SiteSeedJob[], progress: Progres
 }
 
 function runWorker(job: SiteSeedJob, onProgress: (patients: number) => void): Promise<SeedSiteResult> {
-  // The worker loads TypeScript through tsx like the main thread does (no build step).
-  const tsx = tsxEsmApi();
-  const body = new URL('./demo-seed-worker.ts', import.meta.url).href;
-  const worker = new Worker(`import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(body)}); })`, {
-    eval: true,
-    workerData: job,
-  });
+  const worker = startTypeScriptWorker(new URL('./demo-seed-worker.ts', import.meta.url), job);
   return new Promise((resolve, reject) => {
     let result: SeedSiteResult | undefined;
     worker.on('message', (message: WorkerMessage) => {
@@ -63,11 +55,4 @@ function runWorker(job: SiteSeedJob, onProgress: (patients: number) => void): Pr
     worker.once('error', reject);
     worker.once('exit', (code) => (result ? resolve(result) : reject(new Error(`seeding ${job.dataDir} stopped (worker exit code ${code})`))));
   });
-}
-
-/** The URL of tsx's ESM register API (its `import` export; the CommonJS one cannot register inside a worker). */
-function tsxEsmApi(): string {
-  const manifest = createRequire(import.meta.url).resolve('tsx/package.json');
-  const { exports } = JSON.parse(readFileSync(manifest, 'utf8')) as { exports: Record<string, { import: { default: string } }> };
-  return pathToFileURL(path.join(path.dirname(manifest), exports['./esm/api'].import.default)).href;
 }
