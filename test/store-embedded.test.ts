@@ -7,23 +7,13 @@ import { EmbeddedStore } from '../server/store/embedded/embedded-store.ts';
 import { describeStoreContract } from './store/contract.ts';
 import { commitSearchFixture } from './store/search-fixture.ts';
 import { instant, put } from './store/store-writes.ts';
+import { temporaryEmbeddedStore } from './store/temporary-embedded-store.ts';
 
 async function temporaryDir(): Promise<string> {
   return mkdtemp(join(tmpdir(), 'vitrine-embedded-'));
 }
 
-describeStoreContract('EmbeddedStore', async () => {
-  const dir = await temporaryDir();
-  const store = new EmbeddedStore({ dir });
-  await store.open();
-  return {
-    store,
-    async cleanup() {
-      await store.close();
-      await rm(dir, { recursive: true, force: true });
-    },
-  };
-});
+describeStoreContract('EmbeddedStore', temporaryEmbeddedStore);
 
 /** Collects warnings so a test can assert the store said why it skipped something. */
 function recordingLogger() {
