@@ -16,7 +16,8 @@ describe('site: GET /fhir/metadata', () => {
     assert.equal(cs.fhirVersion, '4.0.1');
     assert.equal(cs.kind, 'instance');
     const resources = cs.rest[0].resource as { type: string; interaction: { code: string }[]; searchParam: { name: string; type: string }[]; operation: { name: string }[] }[];
-    assert.equal(resources.length, 145 + 2, 'R4 has 147 concrete resource types incl. Parameters and Bundle');
+    assert.equal(resources.length, 146, 'the 146 concrete R4 resource types');
+    assert.ok(!resources.some((r) => r.type === 'SubscriptionStatus'), 'R4B\'s SubscriptionStatus is not R4');
     const observation = resources.find((r) => r.type === 'Observation')!;
     const codes = observation.interaction.map((i) => i.code).sort();
     assert.deepEqual(codes, ['create', 'delete', 'history-instance', 'history-type', 'patch', 'read', 'search-type', 'update', 'vread']);

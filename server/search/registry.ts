@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import type { SearchParameter } from '@medplum/fhirtypes';
+import { resourceTypes as r4ResourceTypes } from '../fhir/definitions.ts';
 
 const require = createRequire(import.meta.url);
 
@@ -67,7 +68,7 @@ export function getResourceTypes(): string[] {
 
 function loadRegistry(): Registry {
   if (registry) return registry;
-  const resourceTypes = loadResourceTypes();
+  const resourceTypes = r4ResourceTypes();
   const byType = new Map<string, Map<string, SearchParameterDefinition>>();
   for (const type of resourceTypes) byType.set(type, new Map());
   const byUrl = new Map<string, SearchParameter>();
@@ -77,15 +78,6 @@ function loadRegistry(): Registry {
   }
   registry = { byType, byUrl, resourceTypes };
   return registry;
-}
-
-function loadResourceTypes(): Set<string> {
-  const type2Parent = require('fhirpath/fhir-context/r4/type2Parent.json') as Record<string, string>;
-  const isResource = (t: string): boolean => {
-    for (let p: string | undefined = type2Parent[t]; p; p = type2Parent[p]) if (ABSTRACT_BASES.has(p)) return true;
-    return false;
-  };
-  return new Set(Object.keys(type2Parent).filter((t) => !ABSTRACT_BASES.has(t) && isResource(t)));
 }
 
 function loadOfficialParameters(): SearchParameter[] {

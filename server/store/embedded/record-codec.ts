@@ -6,6 +6,7 @@
  * key always holds one kind of value, so their order is unchanged.
  */
 import type { IndexEntries, StoreWrite } from '../types.ts';
+import type { VersionEntry } from './version-history.ts';
 
 export interface MemoryIndexEntries extends Omit<IndexEntries, 'dt' | 'srt' | 'srtHi'> {
   dt: { p: string; lo: number; hi: number }[];
@@ -14,13 +15,7 @@ export interface MemoryIndexEntries extends Omit<IndexEntries, 'dt' | 'srt' | 's
 }
 
 /** A committed write as the journal holds it (expectedVid is checked before journaling, so it is not kept). */
-export interface EncodedWrite {
-  type: string;
-  id: string;
-  vid: number;
-  lastUpdated: number;
-  deleted: boolean;
-  json: string;
+export interface EncodedWrite extends VersionEntry {
   index: MemoryIndexEntries;
 }
 
