@@ -296,6 +296,8 @@ describe('hub: federated counts', function () {
     assert.equal(cs.resourceType, 'CapabilityStatement');
     const interactions = new Set(cs.rest[0].resource.flatMap((r: { interaction: { code: string }[] }) => r.interaction.map((i) => i.code)));
     assert.deepEqual([...interactions], ['search-type']);
+    const measure = cs.rest[0].resource.find((r: { type: string }) => r.type === 'Measure');
+    assert.deepEqual(measure.operation, [{ name: 'evaluate-measure', definition: 'http://hl7.org/fhir/OperationDefinition/Measure-evaluate-measure' }]);
     assert.equal(cs.rest[0].interaction, undefined);
   });
 });

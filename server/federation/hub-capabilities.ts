@@ -2,12 +2,18 @@
 import type { CapabilityStatement } from '@medplum/fhirtypes';
 import type { FhirResponse } from '../fhir/context.ts';
 import { resourceTypes } from '../fhir/definitions.ts';
+import { operations } from '../fhir/operations/registry.ts';
 import type { HubContext } from './hub-context.ts';
 import { hubRoutes } from './hub-routes.ts';
 
+/** The hub offers the sites' operations: their canonical definitions come from the site's operation registry. */
+function operationCapability(name: string): { name: string; definition: string } {
+  return { name, definition: operations.find((op) => op.name === name)?.definition ?? `https://vitrine.dev/fhir/OperationDefinition/${name}` };
+}
+
 export function hubCapabilityStatement(hub: HubContext): FhirResponse {
   const counts = hubRoutes.some((r) => r.path.join('/') === '{type}');
-  const operations = hubRoutes.filter((r) => r.path.some((s) => s.startsWith('$')));
+  const operationRoutes = hubRoutes.filter((r) => r.path.some((s) => s.startsWith('$')));
   const statement: CapabilityStatement = {
     resourceType: 'CapabilityStatement',
     status: 'active',
@@ -27,9 +33,8 @@ export function hubCapabilityStatement(hub: HubContext): FhirResponse {
         resource: [...resourceTypes()].map((type) => ({
           type: type as 'Patient',
           interaction: counts ? [{ code: 'search-type' as const, documentation: '_summary=count only' }] : [],
-          operation: operations
-            .filter((r) => r.path[0] === type || r.path[0] === '{type}')
-            .map((r) => ({ name: r.path[r.path.length - 1].slice(1), definition: `http://hl7.org/fhir/OperationDefinition/${r.path[r.path.length - 1].slice(1)}` })),
+          // One entry per operation, though it is served by GET and POST routes.
+          operation: [...new Set(operationRoutes.filter((r) => r.path[0] === type || r.path[0] === '{type}').map((r) => r.path[r.path.length - 1].slice(1)))].map(operationCapability),
         })),
       },
     ],
