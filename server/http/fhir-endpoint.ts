@@ -43,7 +43,7 @@ function toFhirRequest(req: Request, method: FhirRequest['method']): FhirRequest
 }
 
 /** Query parameters as ordered string pairs from the raw URL: never objects (`?_id[$ne]=x` stays a plain name). */
-function queryPairs(originalUrl: string): SearchPairs {
+export function queryPairs(originalUrl: string): SearchPairs {
   const query = originalUrl.includes('?') ? originalUrl.slice(originalUrl.indexOf('?') + 1) : '';
   return [...new URLSearchParams(query)].filter(([name]) => !PRESENTATION.has(name));
 }

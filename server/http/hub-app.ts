@@ -13,6 +13,7 @@ import { auditRequests, noteFailureForAudit, type ClassifyRequest } from './audi
 import { mountAuthRoutes } from './auth-routes.ts';
 import { requireBearerToken } from './bearer-auth.ts';
 import { negotiateResponseType, requireJsonBody } from './content-negotiation.ts';
+import { queryPairs } from './fhir-endpoint.ts';
 import { errorHandler } from './error-handler.ts';
 import { requestId } from './request-id.ts';
 import { requestLog } from './request-log.ts';
@@ -89,9 +90,7 @@ export function createHubApp(state: HubState, logger: Logger, publicUrl?: string
         const fhirRequest: FhirRequest = {
           method: (req.method === 'HEAD' ? 'GET' : req.method) as FhirRequest['method'],
           path: req.path.replace(/^\/+/, '').replace(/\/+$/, ''),
-          params: [...new URLSearchParams(req.originalUrl.includes('?') ? req.originalUrl.slice(req.originalUrl.indexOf('?') + 1) : '')].filter(
-            ([name]) => name !== '_format' && name !== '_pretty',
-          ),
+          params: queryPairs(req.originalUrl),
           body: req.body,
           headers: { prefer: req.get('prefer') },
         };
