@@ -6,12 +6,12 @@
 import autocannon from 'autocannon';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BenchRow } from './bench-types.ts';
 import { benchTransaction } from './synthetic-resources.ts';
+import { freePort } from '../server/http/listen.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const LOADER = { clientId: 'bench-loader', secret: 'bench-loader-secret', role: 'internal', scope: 'system/*.cruds', demo: true };
@@ -19,14 +19,6 @@ const HUB_AT_SITE = { clientId: 'bench-hub', secret: 'bench-hub-secret', role: '
 const RESEARCHER = { clientId: 'bench-researcher', secret: 'bench-researcher-secret', role: 'aggregate', scope: 'system/*.s', demo: true };
 const QUERY = 'Patient?gender=female&_summary=count';
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 async function startProcess(args: string[], health: string, env: NodeJS.ProcessEnv = {}): Promise<ChildProcess> {
   const child = spawn(process.execPath, [path.join(ROOT, 'bin/vitrine.js'), ...args], { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, ...env } });

@@ -2,6 +2,7 @@
  * The `vitrine` command. Each command lives in its own module under server/commands/ and is listed once here.
  * Output meant for people goes to stderr; stdout carries only what a script may consume.
  */
+import { demoCommand } from './commands/demo-command.ts';
 import { hubCommand } from './commands/hub-command.ts';
 import { seedCommand, SEED_USAGE } from './commands/seed-command.ts';
 import { ingestCommand } from './commands/ingest-command.ts';
@@ -9,7 +10,6 @@ import { siteCommand } from './commands/site-command.ts';
 import { launchCommand, LAUNCH_USAGE } from './commands/launch-command.ts';
 import { tokenCommand, TOKEN_USAGE } from './commands/token-command.ts';
 import { ConfigError } from './config/site-config.ts';
-import { runDemo } from './demo.ts';
 
 interface Command {
   usage: string;
@@ -42,8 +42,8 @@ const COMMANDS: Record<string, Command> = {
     run: launchCommand,
   },
   demo: {
-    usage: 'vitrine demo                                            three sites on 8081-8083 (VITRINE_DATA sets the data root)',
-    run: async () => void (await runDemo()),
+    usage: 'vitrine demo                                            three sites on 8081-8083 and the hub on 8080 (VITRINE_DATA sets the data root)',
+    run: demoCommand,
   },
 };
 

@@ -16,11 +16,11 @@ import { createDeidentifier } from './deid/engine.ts';
 import { loadRuleSet } from './deid/rule-set.ts';
 import { defaultPipeline } from './fhir/default-pipeline.ts';
 import { lockDataDir } from './ingest/data-dir-lock.ts';
-import type { IngestSummary } from './ingest/ingest-summary.ts';
 import { StoreTarget } from './ingest/ingest-targets.ts';
 import type { SourceUnit } from './ingest/read-sources.ts';
 import { runIngest } from './ingest/run-ingest.ts';
 import { EmbeddedStore } from './store/embedded/embedded-store.ts';
+import type { Store } from './store/types.ts';
 
 export const SEED_MARKER = 'demo-seed.json';
 
@@ -49,8 +49,37 @@ export interface SeedSiteResult {
 
 /** Generates `patients` patients of `profile` and ingests them into the site's data directory, unless it was seeded before. */
 export async function seedSite(dataDir: string, profile: SeedProfile, patients: number, options: SeedSiteOptions = {}): Promise<SeedSiteResult> {
-  const marker = path.join(dataDir, SEED_MARKER);
-  if (existsSync(marker)) return { ...(JSON.parse(await readFile(marker, 'utf8')) as SeedSiteResult), seeded: false };
+  const earlier = await earlierSeeding(dataDir);
+  if (earlier) return earlier;
+  const store = new EmbeddedStore({ dir: dataDir });
+  await store.open();
+  const unlock = lockDataDir(dataDir, 'vitrine demo seeding');
+  try {
+    return await seedStore(store, dataDir, profile, patients, options);
+  } finally {
+    await store.close();
+    unlock();
+  }
+}
+
+/** True when the site's data directory holds a finished seeding (later starts reuse it). */
+export function isSeeded(dataDir: string): boolean {
+  return existsSync(path.join(dataDir, SEED_MARKER));
+}
+
+/** What the data directory's earlier seeding stored, if it was seeded. */
+async function earlierSeeding(dataDir: string): Promise<SeedSiteResult | undefined> {
+  if (!isSeeded(dataDir)) return undefined;
+  return { ...(JSON.parse(await readFile(path.join(dataDir, SEED_MARKER), 'utf8')) as SeedSiteResult), seeded: false };
+}
+
+/**
+ * Seeds the site's open store (a running site's, before it serves) unless its data directory was seeded before;
+ * the marker beside the data says so once every resource is durable.
+ */
+export async function seedStore(store: Store, dataDir: string, profile: SeedProfile, patients: number, options: SeedSiteOptions = {}): Promise<SeedSiteResult> {
+  const earlier = await earlierSeeding(dataDir);
+  if (earlier) return earlier;
   const { seed = '1', progress = SILENT_PROGRESS, rules = 'safe-harbor' } = options;
   const keyFile = options.keyFile ?? `${path.resolve(dataDir)}.deid-key`;
   ensureDeidKeyFile(keyFile);
@@ -65,29 +94,15 @@ export async function seedSite(dataDir: string, profile: SeedProfile, patients: 
       progress.tick(++done, `${resources.toLocaleString('en-US')} resources`);
     }
   }
-  const summary = await withLockedStore(dataDir, (store) =>
-    runIngest(units(), {
-      deidentifier: createDeidentifier(loadRuleSet(rules), key),
-      key,
-      target: new StoreTarget(store, withDeidentifiedProfiles(defaultPipeline)),
-    }),
-  );
+  const summary = await runIngest(units(), {
+    deidentifier: createDeidentifier(loadRuleSet(rules), key),
+    key,
+    target: new StoreTarget(store, withDeidentifiedProfiles(defaultPipeline)),
+  });
   const result: SeedSiteResult = {
     seeded: true, patients, resources, stored: summary.totals.written + summary.totals.unchanged, refused: summary.totals.refused, profile: profile.name,
   };
-  await writeFile(marker, `${JSON.stringify(result, null, 2)}\n`);
+  await writeFile(path.join(dataDir, SEED_MARKER), `${JSON.stringify(result, null, 2)}\n`);
   progress.finish(`${resources.toLocaleString('en-US')} resources${result.refused ? `, ${result.refused} refused` : ''}`);
   return result;
-}
-
-async function withLockedStore(dir: string, work: (store: EmbeddedStore) => Promise<IngestSummary>): Promise<IngestSummary> {
-  const store = new EmbeddedStore({ dir });
-  await store.open();
-  const unlock = lockDataDir(dir, 'vitrine demo seeding');
-  try {
-    return await work(store);
-  } finally {
-    await store.close();
-    unlock();
-  }
 }

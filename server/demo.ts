@@ -3,14 +3,16 @@
  * on first start with its own synthetic population (seed/profiles/); later starts reuse the data.
  */
 import path from 'node:path';
-import { progressBar } from '../seed/generator/progress.ts';
-import { DEMO_SECRET_CLIENTS, demoAuthConfig, demoHubClientKey, HUB_CLIENT_ID } from './auth/demo-clients.ts';
+import { progressBar, SILENT_PROGRESS } from '../seed/generator/progress.ts';
+import { DEMO_SECRET_CLIENTS, demoAuthConfig, HUB_CLIENT_ID } from './auth/demo-clients.ts';
 import { hubConfigFrom } from './config/hub-config.ts';
 import { ensureDeidKeyFile } from './deid/deid-key.ts';
 import { startHub, type RunningHub } from './hub.ts';
-import { siteConfigFrom } from './config/site-config.ts';
-import { isSeeded, seedSitesInParallel } from './demo-seed-parallel.ts';
-import { closeOnSignals, createLogger, startSite, type RunningSite } from './site.ts';
+import { isSeeded } from './demo-seed.ts';
+import type { DemoSiteJob, DemoSiteMessage } from './demo-site-worker.ts';
+import { once } from './http/listen.ts';
+import { startTypeScriptWorker } from './ingest/typescript-worker.ts';
+import { createLogger } from './site.ts';
 
 export const DEMO_SITES = [
   { name: 'site-a', port: 8081, profile: 'urban-academic' },
@@ -35,44 +37,115 @@ export function demoSeedingFromEnv(env = process.env): DemoSeeding {
   return { patients, historyYears, seed: 'vitrine-demo' };
 }
 
-export async function runDemo(dataRoot = process.env.VITRINE_DATA ?? '.data/demo', seeding = demoSeedingFromEnv()): Promise<RunningSite[]> {
+export interface DemoOptions {
+  dataRoot?: string;
+  seeding?: DemoSeeding;
+  /** The hub's port and the sites' (DEMO_SITES' own by default; 0 for any free one, the sites only). */
+  ports?: { hub: number; sites: number[] };
+}
+
+/** A demo site as the main thread sees it: it runs in its own worker thread. */
+export interface DemoSite {
+  name: string;
+  profile: string;
+  url: string;
+  dataDir: string;
+  close(): Promise<void>;
+}
+
+export interface RunningDemo {
+  sites: DemoSite[];
+  hub: RunningHub;
+  close(): Promise<void>;
+}
+
+/**
+ * Each site runs in its own worker thread: the three seed at once on first start (generating, de-identifying,
+ * validating and indexing are CPU-bound, so they share every core), each into the store it then serves, and on
+ * later starts the three stores load at once too. The hub runs in this thread.
+ */
+export async function runDemo(options: DemoOptions = {}): Promise<RunningDemo> {
+  const { dataRoot = process.env.VITRINE_DATA ?? '.data/demo', seeding = demoSeedingFromEnv() } = options;
+  const hubPort = options.ports?.hub ?? Number(process.env.VITRINE_HUB_PORT ?? 8080);
   const logger = createLogger({ name: 'demo', logLevel: 'info' });
   const dataDir = (name: string) => path.resolve(dataRoot, name);
   const unseeded = seeding.patients > 0 ? DEMO_SITES.filter((s) => !isSeeded(dataDir(s.name))) : [];
+  const started = performance.now();
   if (unseeded.length > 0) {
-    const started = performance.now();
     process.stderr.write(`First start: seeding ${unseeded.map((s) => `${s.name} (${s.profile})`).join(', ')} with ${seeding.patients} synthetic patients each...\n`);
-    const jobs = unseeded.map((s) => ({ dataDir: dataDir(s.name), profile: s.profile, patients: seeding.patients, seed: seeding.seed, historyYears: seeding.historyYears }));
-    await seedSitesInParallel(jobs, progressBar('seeding', seeding.patients * jobs.length));
-    process.stderr.write(`Seeded in ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
   }
-  const sites: RunningSite[] = [];
-  for (const { name, port } of DEMO_SITES) {
-    const keyFile = `${dataDir(name)}.deid-key`; // the seeding's key, beside the data dir, never in it
-    ensureDeidKeyFile(keyFile);
-    const config = siteConfigFrom({ name, port, host: '127.0.0.1', dataDir: dataDir(name), logLevel: 'warn', deid: { keyFile }, auth: demoAuthConfig(dataRoot), cors: { origins: ['http://localhost:9000', 'http://127.0.0.1:9000'] } }, `demo ${name}`);
-    sites.push(await startSite(config, logger.child({ site: name })));
+  const progress = unseeded.length > 0 ? progressBar('seeding', seeding.patients * unseeded.length) : SILENT_PROGRESS;
+  const seededPatients = new Map<string, number>();
+  const auth = demoAuthConfig(dataRoot, hubPort); // also makes the hub's client key once, beside the sites' data
+  const starting = DEMO_SITES.map(({ name, port, profile }, i) => {
+    const config = {
+      name, port: options.ports?.sites[i] ?? port, host: '127.0.0.1', dataDir: dataDir(name), logLevel: 'warn',
+      deid: { keyFile: `${dataDir(name)}.deid-key` }, // the seeding's key, beside the data dir, never in it
+      auth, cors: { origins: ['http://localhost:9000', 'http://127.0.0.1:9000'] },
+    };
+    ensureDeidKeyFile(config.deid.keyFile);
+    const job: DemoSiteJob = { config, seeding: unseeded.some((s) => s.name === name) ? { profile, ...seeding } : undefined };
+    return startDemoSite(job, profile, (done) => {
+      seededPatients.set(name, done);
+      progress.tick([...seededPatients.values()].reduce((a, b) => a + b, 0));
+    });
+  });
+  const sites = await allOrNone(starting);
+  if (unseeded.length > 0) {
+    progress.finish();
+    process.stderr.write(`Seeded and started in ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
   }
-  const hub = await startDemoHub(dataRoot, sites, logger);
-  closeOnSignals([...sites, hub], logger);
+  const hub = await startDemoHub(dataRoot, hubPort, sites, logger).catch(async (err: unknown) => {
+    await Promise.all(sites.map((s) => s.close()));
+    throw err;
+  });
+  const close = once(async () => {
+    await hub.close();
+    await Promise.all(sites.map((s) => s.close()));
+  });
   process.stderr.write(`${demoBanner(sites, hub).join('\n')}\n`);
-  return sites;
+  return { sites, hub, close };
 }
 
-/** The hub on 8080 over the three sites; it signs in at each as the backend-services client `vitrine-hub`. */
-async function startDemoHub(dataRoot: string, sites: RunningSite[], logger: ReturnType<typeof createLogger>): Promise<RunningHub> {
-  demoHubClientKey(dataRoot); // made once, beside the sites' data
+function startDemoSite(job: DemoSiteJob, profile: string, onProgress: (patients: number) => void): Promise<DemoSite> {
+  const worker = startTypeScriptWorker(new URL('./demo-site-worker.ts', import.meta.url), job);
+  const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+  const close = once(async () => {
+    worker.postMessage({ kind: 'close' });
+    await exited;
+  });
+  return new Promise((resolve, reject) => {
+    worker.on('message', (message: DemoSiteMessage) => {
+      if (message.kind === 'progress') onProgress(message.done);
+      if (message.kind === 'listening') resolve({ name: job.config.name, profile, url: message.url, dataDir: job.config.dataDir, close });
+    });
+    worker.once('error', reject);
+    worker.once('exit', (code) => reject(new Error(`demo site ${job.config.name} stopped while starting (worker exit code ${code})`)));
+  });
+}
+
+/** Waits for every site; if one fails, closes the others and fails with its reason. */
+async function allOrNone(starting: Promise<DemoSite>[]): Promise<DemoSite[]> {
+  const settled = await Promise.allSettled(starting);
+  const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+  if (!failed) return settled.map((s) => (s as PromiseFulfilledResult<DemoSite>).value);
+  await Promise.all(settled.map((s) => (s.status === 'fulfilled' ? s.value.close() : undefined)));
+  throw failed.reason;
+}
+
+/** The hub (on 8080) over the three sites; it signs in at each as the backend-services client `vitrine-hub`. */
+async function startDemoHub(dataRoot: string, port: number, sites: DemoSite[], logger: ReturnType<typeof createLogger>): Promise<RunningHub> {
   const privateKeyFile = path.resolve(dataRoot, 'hub', 'hub-client-key.json');
   const config = hubConfigFrom(
     {
       name: 'demo-hub',
-      port: Number(process.env.VITRINE_HUB_PORT ?? 8080),
+      port,
       host: '127.0.0.1',
       logLevel: 'warn',
       dataDir: path.resolve(dataRoot, 'hub'),
       // Researchers (aggregate-only) ask the hub; the admin may too. Row-level clients have nothing to do here.
       auth: { clients: DEMO_SECRET_CLIENTS.filter((c) => c.role === 'aggregate' || c.role === 'admin') },
-      sites: sites.map((s) => ({ name: s.config.name, url: s.url, auth: { kind: 'backend-services', clientId: HUB_CLIENT_ID, privateKeyFile } })),
+      sites: sites.map((s) => ({ name: s.name, url: s.url, auth: { kind: 'backend-services', clientId: HUB_CLIENT_ID, privateKeyFile } })),
     },
     'demo hub',
   );
@@ -80,12 +153,12 @@ async function startDemoHub(dataRoot: string, sites: RunningSite[], logger: Retu
 }
 
 /** What the demo prints once it is up: the URLs, how to get a token, and three requests to try. */
-export function demoBanner(sites: RunningSite[], hub?: RunningHub): string[] {
+export function demoBanner(sites: Pick<DemoSite, 'name' | 'profile' | 'url' | 'dataDir'>[], hub?: Pick<RunningHub, 'url'>): string[] {
   const [a, b, c] = sites.map((s) => s.url);
   return [
     'Vitrine demo is running:',
     ...(hub ? [`  hub (aggregates only, over ${sites.length} sites): ${hub.url}`] : []),
-    ...sites.map((s, i) => `  ${s.config.name} (${DEMO_SITES[i]?.profile ?? 'site'}): ${s.url}  (data: ${s.config.dataDir})`),
+    ...sites.map((s) => `  ${s.name} (${s.profile}): ${s.url}  (data: ${s.dataDir})`),
     '',
     'Tokens: every request needs one (demo clients in README.md, "Authorization"):',
     '  export TOKEN=$(npx vitrine token --client demo-clinician)',

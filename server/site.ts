@@ -29,13 +29,25 @@ export function createLogger(config: Pick<SiteConfig, 'name' | 'logLevel'>): Log
   return pino({ level: config.logLevel, base: { site: config.name }, redact: ['req.headers.authorization'] });
 }
 
-export async function startSite(config: SiteConfig, logger = createLogger(config)): Promise<RunningSite> {
+export interface StartSiteOptions {
+  /** Runs on the opened store before the site serves (the demo seeds its data here, with no second open). */
+  prepareStore?(store: Store): Promise<void>;
+}
+
+export async function startSite(config: SiteConfig, logger = createLogger(config), options: StartSiteOptions = {}): Promise<RunningSite> {
   const policy = loadPolicy(config.policy); // a wrong policy stops the site before anything opens
   const ingest = loadSiteIngest(config, defaultPipeline); // so does an unusable de-identification key or rules file
   // The embedded store lives in this process's memory: no second process (another site, an ingest) may open it.
   mkdirSync(config.dataDir, { recursive: true });
   const releaseDataDir = lockDataDir(config.dataDir, `vitrine site ${config.name}`);
   const store = await openStore(config, logger);
+  try {
+    await options.prepareStore?.(store);
+  } catch (err) {
+    await store.close();
+    releaseDataDir();
+    throw err;
+  }
   const disclosure = await DisclosureControl.open(policy, config.dataDir);
   const auth = await createAuthorizationServer({ config: config.auth, name: config.name, publicUrl: config.publicUrl, dataDir: config.dataDir });
   const auditStore = await openAuditStore(config, logger);

@@ -1,19 +1,19 @@
 /**
  * The demo's first-start seeding: each site's data directory is filled with its profile's patients, with no
- * direct identifiers served; a later start reuses the data; several sites seed in worker threads.
+ * direct identifiers served; a later start reuses the data; `vitrine demo` runs each site in its own thread.
  */
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { Patient } from '@medplum/fhirtypes';
+import type { Bundle, Patient } from '@medplum/fhirtypes';
 import { loadSeedProfile } from '../seed/generator/profile.ts';
-import { demoBanner, DEMO_SITES, demoSeedingFromEnv } from '../server/demo.ts';
-import { SEED_MARKER, seedSite } from '../server/demo-seed.ts';
-import { isSeeded, seedSitesInParallel } from '../server/demo-seed-parallel.ts';
-import type { RunningSite } from '../server/site.ts';
+import { DEMO_SECRET_CLIENTS } from '../server/auth/demo-clients.ts';
+import { demoBanner, DEMO_SITES, demoSeedingFromEnv, runDemo } from '../server/demo.ts';
+import { isSeeded, seedSite } from '../server/demo-seed.ts';
 import { EmbeddedStore } from '../server/store/embedded/embedded-store.ts';
+import { freePort } from '../server/http/listen.ts';
 
 /** The stored current resources of a type, read straight from the site's data directory. */
 async function storedResources<T>(dir: string, type: string, extra: Record<string, unknown> = {}): Promise<T[]> {
@@ -73,19 +73,63 @@ describe('demo seeding', function () {
     assert.equal(history.total, 10, 'no second version was written');
   });
 
-  it('seeds several sites in worker threads, each with its own profile', async () => {
-    const jobs = DEMO_SITES.slice(0, 2).map((s) => ({ dataDir: path.join(root, s.name), profile: s.profile, patients: 15, seed: 's', historyYears: 1 }));
-    const ticks: number[] = [];
-    const results = await seedSitesInParallel(jobs, { tick: (n) => ticks.push(n), finish() {} }, 2);
-    assert.deepEqual(results.map((r) => [r.profile, r.patients, r.seeded]), [['urban-academic', 15, true], ['rural-network', 15, true]]);
-    assert.ok(jobs.every((j) => isSeeded(j.dataDir) && existsSync(path.join(j.dataDir, SEED_MARKER))));
-    assert.equal(Math.max(...ticks), 30);
+});
+
+
+async function demoToken(url: string, clientId: string): Promise<string> {
+  const client = DEMO_SECRET_CLIENTS.find((c) => c.clientId === clientId)!;
+  const res = await fetch(`${url.replace(/\/fhir$/, '')}/auth/token`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/x-www-form-urlencoded', Authorization: `Basic ${Buffer.from(`${client.clientId}:${client.secret}`).toString('base64')}` },
+    body: new URLSearchParams({ grant_type: 'client_credentials', scope: client.scope }),
+  });
+  assert.equal(res.status, 200, await res.clone().text());
+  return ((await res.json()) as { access_token: string }).access_token;
+}
+
+describe('vitrine demo', function () {
+  this.timeout(180_000);
+  let root: string;
+  beforeEach(async () => (root = await mkdtemp(path.join(tmpdir(), 'vitrine-demo-'))));
+  afterEach(async () => rm(root, { recursive: true, force: true }));
+
+  it('starts three seeded sites (each in its own thread) and the hub; a second start reuses the data', async () => {
+    const seeding = { patients: 12, historyYears: 1, seed: 's' };
+    const ports = { hub: await freePort(), sites: [0, 0, 0] };
+    const first = await runDemo({ dataRoot: root, seeding, ports });
+    const patientCounts: number[] = [];
+    try {
+      assert.deepEqual(first.sites.map((s) => s.name), DEMO_SITES.map((s) => s.name));
+      assert.ok(DEMO_SITES.every((s) => isSeeded(path.join(root, s.name))));
+      for (const site of first.sites) {
+        const token = await demoToken(site.url, 'demo-clinician');
+        const res = await fetch(`${site.url}/Patient?_count=100`, { headers: { Authorization: `Bearer ${token}` } });
+        assert.equal(res.status, 200);
+        const patients = ((await res.json()) as Bundle<Patient>).entry!.map((e) => e.resource!);
+        assert.equal(patients.length, 12);
+        assert.ok(patients.every((p) => !p.name && !p.telecom && /^\d{4}$/.test(p.birthDate ?? '')), 'de-identified');
+        patientCounts.push(patients.length);
+      }
+      const researcher = await demoToken(first.hub.url, 'demo-researcher');
+      const federated = await fetch(`${first.hub.url}/Patient?_summary=count`, { headers: { Authorization: `Bearer ${researcher}` } });
+      assert.equal(federated.status, 200, await federated.clone().text());
+    } finally {
+      await first.close();
+    }
+    const second = await runDemo({ dataRoot: root, seeding, ports });
+    try {
+      const token = await demoToken(second.sites[0].url, 'demo-admin');
+      const history = await fetch(`${second.sites[0].url}/Patient/_history?_count=100`, { headers: { Authorization: `Bearer ${token}` } });
+      assert.equal(((await history.json()) as Bundle).entry?.length, patientCounts[0], 'the data was reused: no second version of any patient');
+    } finally {
+      await second.close();
+    }
   });
 });
 
 describe('demo start', () => {
   it('prints the URLs, how to get a token and three example requests', () => {
-    const sites = DEMO_SITES.map((s) => ({ url: `http://127.0.0.1:${s.port}/fhir`, config: { name: s.name, dataDir: `/d/${s.name}` } }) as unknown as RunningSite);
+    const sites = DEMO_SITES.map((s) => ({ name: s.name, profile: s.profile, url: `http://127.0.0.1:${s.port}/fhir`, dataDir: `/d/${s.name}` }));
     const text = demoBanner(sites).join('\n');
     for (const s of DEMO_SITES) assert.ok(text.includes(`http://127.0.0.1:${s.port}/fhir`));
     assert.match(text, /token/i);

@@ -5,22 +5,14 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { fetchTestToken, writeSiteConfigWithTestClient } from './support/site-process-auth.ts';
+import { freePort } from '../server/http/listen.ts';
 
 const CLI = fileURLToPath(new URL('../bin/vitrine.js', import.meta.url));
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** Every site process this file started, killed at the end whatever happened. */
 const children: ChildProcess[] = [];

@@ -39,7 +39,7 @@ export function demoHubClientKey(dataRoot: string): JWK {
 }
 
 /** The `auth` section of each demo site: the demo clients, the demo user, and the hub's public key. */
-export function demoAuthConfig(dataRoot: string): Partial<AuthConfig> {
+export function demoAuthConfig(dataRoot: string, hubPort: number): Partial<AuthConfig> {
   const { d: _d, ...hubPublic } = demoHubClientKey(dataRoot);
   return {
     clients: [
@@ -47,8 +47,8 @@ export function demoAuthConfig(dataRoot: string): Partial<AuthConfig> {
       DEMO_APP,
       {
         clientId: HUB_CLIENT_ID, name: 'The Vitrine hub', role: 'aggregate', scope: 'system/*.s', jwks: { keys: [hubPublic] },
-        // The demo hub (name demo-hub, port 8080) names the researcher it asks for; its keys are at /auth/jwks.
-        vouchesFor: { issuer: 'urn:vitrine:demo-hub:auth', jwksUrl: `http://127.0.0.1:${process.env.VITRINE_HUB_PORT ?? 8080}/auth/jwks` },
+        // The demo hub (name demo-hub) names the researcher it asks for; its keys are at /auth/jwks.
+        vouchesFor: { issuer: 'urn:vitrine:demo-hub:auth', jwksUrl: `http://127.0.0.1:${hubPort}/auth/jwks` },
       },
     ],
     users: [DEMO_USER],
