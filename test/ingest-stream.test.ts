@@ -11,7 +11,9 @@ import { loadRuleSet } from '../server/deid/rule-set.ts';
 import { defaultPipeline } from '../server/fhir/default-pipeline.ts';
 import { BundleEntryScanner } from '../server/ingest/bundle-stream.ts';
 import { StoreTarget } from '../server/ingest/ingest-targets.ts';
-import { readSources } from '../server/ingest/read-sources.ts';
+import { readSources, type SourceUnit } from '../server/ingest/read-sources.ts';
+import { generateSeedSet } from '../seed/generator/generate.ts';
+import { loadSeedProfile } from '../seed/generator/profile.ts';
 import { runIngest } from '../server/ingest/run-ingest.ts';
 import { EmbeddedStore } from '../server/store/embedded/embedded-store.ts';
 
@@ -96,6 +98,22 @@ describe('streamed Bundles', () => {
       assert.equal(problems.length, 2);
       assert.match(problems.join('\n'), /broken\.json: not readable JSON/);
       assert.match(problems.join('\n'), /patient\.json: a large JSON file must be a Bundle \(it holds a Patient\)/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('reading a directory', () => {
+  it('reads every patient file `vitrine seed generate` wrote and leaves its manifest.json out', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'vitrine-read-dir-'));
+    try {
+      const manifest = await generateSeedSet({ patients: 3, seed: 'read-dir', profile: loadSeedProfile('rural-network'), format: 'bundle', out: dir });
+      const units: SourceUnit[] = [];
+      for await (const unit of readSources([dir])) units.push(unit);
+      assert.deepEqual(units.map((u) => path.basename(u.source)), ['patient-000000.json', 'patient-000001.json', 'patient-000002.json']);
+      assert.equal(units.reduce((n, u) => n + u.entries.length, 0), manifest.totalResources);
+      assert.ok(units.every((u) => u.problems.length === 0));
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

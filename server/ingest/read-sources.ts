@@ -43,7 +43,8 @@ export async function listInputFiles(paths: string[]): Promise<string[]> {
     if (!info) throw new Error(`No such file or directory: ${p}`);
     if (info.isDirectory()) {
       const names = (await readdir(p)).sort();
-      const children = names.map((n) => path.join(p, n)).filter((f) => INPUT.test(f) || isDirectorySync(f));
+      // A manifest beside the data (the seed generator's, a saved Bulk Data one) describes the files; it is no resource.
+      const children = names.filter((n) => n !== 'manifest.json').map((n) => path.join(p, n)).filter((f) => INPUT.test(f) || isDirectorySync(f));
       files.push(...(await listInputFiles(children)));
     } else if (INPUT.test(p) || paths.includes(p)) {
       files.push(p);
