@@ -2,7 +2,6 @@
  * The site's Express app. It never listens by itself (tests use supertest on it); `server/site.ts` does.
  */
 import express from 'express';
-import helmet from 'helmet';
 import type { Logger } from 'pino';
 import type { FhirContext, SiteLimits } from '../fhir/context.ts';
 import type { ResourcePipeline } from '../fhir/pipeline.ts';
@@ -13,6 +12,9 @@ import { notFound } from '../fhir/outcomes.ts';
 import { fhirEndpoint } from './fhir-endpoint.ts';
 import { requestId } from './request-id.ts';
 import { requestLog } from './request-log.ts';
+import { readBody } from './request-body.ts';
+import { runSteps } from './request-steps.ts';
+import { securityHeaders } from './security-headers.ts';
 import type { DisclosureControl } from '../policy/disclosure-control.ts';
 import type { AuthorizationServer } from '../auth/authorization-server.ts';
 import type { AuditTrail } from '../audit/audit-trail.ts';
@@ -55,7 +57,7 @@ export function createSiteApp(options: SiteAppOptions): express.Express {
   app.use(requestId);
   app.use(requestLog(logger));
   // Cross-origin reads are what CORS grants SMART apps; helmet's same-origin default would undo it.
-  app.use(helmet({ crossOriginResourcePolicy: { policy: 'cross-origin' } }));
+  app.use(securityHeaders({ crossOriginResourcePolicy: { policy: 'cross-origin' } }));
   app.use(corsForOrigins(options.cors?.origins ?? []));
   if (options.audit) app.use(auditRequests(options.audit));
   // Every aggregate release or refusal also becomes an AuditEvent administrators can search.
@@ -63,7 +65,7 @@ export function createSiteApp(options: SiteAppOptions): express.Express {
     mirrorDisclosureLedger(options.disclosure.ledger, options.audit, logger).catch((err: unknown) => logger.error({ err }, 'disclosure ledger not mirrored into the audit trail'));
   }
   const rateLimit = rateLimitPerClient(options.rateLimit?.requestsPerMinute ?? 1200);
-  app.use('/auth', rateLimit);
+  app.use('/auth', runSteps(rateLimit));
   mountAuthRoutes(app, { auth: options.auth, publicUrl: options.publicUrl, serverName: options.name ?? 'Vitrine site', patients: patientChoices(store) });
 
   app.get('/healthz', async (_req, res) => {
@@ -83,15 +85,19 @@ export function createSiteApp(options: SiteAppOptions): express.Express {
   });
   app.use(
     '/fhir',
-    requireBearerToken((token) => options.auth.verify(token), options.name ?? 'vitrine'),
-    acceptVouchedIdentity(options.auth),
-    rateLimit,
-    negotiateResponseType,
-    requireJsonBody,
-    express.json({ type: ['application/json', 'application/fhir+json', 'application/json-patch+json'], limit: limits.bodyLimit, strict: true }),
-    express.text({ type: 'application/x-www-form-urlencoded', limit: limits.bodyLimit }),
-    express.raw({ type: NDJSON_TYPES, limit: limits.bodyLimit }), // bulk ndjson, for $ingest
-    fhirEndpoint(contextFor),
+    runSteps(
+      requireBearerToken((token) => options.auth.verify(token), options.name ?? 'vitrine'),
+      acceptVouchedIdentity(options.auth),
+      rateLimit,
+      negotiateResponseType,
+      requireJsonBody,
+      readBody(
+        express.json({ type: ['application/json', 'application/fhir+json', 'application/json-patch+json'], limit: limits.bodyLimit, strict: true }),
+        express.text({ type: 'application/x-www-form-urlencoded', limit: limits.bodyLimit }),
+        express.raw({ type: NDJSON_TYPES, limit: limits.bodyLimit }), // bulk ndjson, for $ingest
+      ),
+      fhirEndpoint(contextFor),
+    ),
   );
   app.use((req, _res, next) => next(notFoundRoute(req.path)));
   app.use(noteFailureForAudit);

@@ -2,7 +2,7 @@
  * Content negotiation: JSON only (application/fhir+json or application/json), chosen by `_format` or Accept;
  * request bodies must say they are JSON. https://hl7.org/fhir/R4/http.html#mime-type
  */
-import type { NextFunction, Request, Response } from 'express';
+import type { Request, Response } from 'express';
 import { notAcceptable, unsupportedMediaType } from '../fhir/outcomes.ts';
 
 export const FHIR_JSON = 'application/fhir+json';
@@ -21,7 +21,7 @@ const BODY_TYPES = ['application/fhir+json', 'application/json', 'application/js
  * Decides the response media type (res.locals.mediaType) and `_pretty` (res.locals.pretty), and refuses what we
  * cannot produce (406).
  */
-export function negotiateResponseType(req: Request, res: Response, next: NextFunction): void {
+export function negotiateResponseType(req: Request, res: Response): void {
   res.locals.mediaType = FHIR_JSON;
   const query = req.originalUrl.indexOf('?');
   const params = query < 0 ? undefined : new URLSearchParams(req.originalUrl.slice(query + 1));
@@ -29,24 +29,22 @@ export function negotiateResponseType(req: Request, res: Response, next: NextFun
   const format = params?.get('_format') ?? null;
   if (format !== null) {
     const mediaType = FORMAT_ALIASES[format.trim().toLowerCase()];
-    if (!mediaType) return next(notAcceptable(format));
+    if (!mediaType) throw notAcceptable(format);
     res.locals.mediaType = mediaType;
-    return next();
+    return;
   }
-  const accept = req.get('accept');
-  if (!accept) return next();
+  const accept = req.headers.accept;
+  if (!accept) return;
   const wanted = accept.split(',').map((part) => part.split(';')[0].trim().toLowerCase());
-  if (wanted.includes(FHIR_JSON) || wanted.includes('application/json+fhir')) return next();
+  if (wanted.includes(FHIR_JSON) || wanted.includes('application/json+fhir')) return;
   if (wanted.includes('application/json')) res.locals.mediaType = 'application/json';
-  else if (!wanted.some((w) => w === '*/*' || w === 'application/*')) return next(notAcceptable(accept));
-  next();
+  else if (!wanted.some((w) => w === '*/*' || w === 'application/*')) throw notAcceptable(accept);
 }
 
 /** A request with a body must declare a JSON content type (or a form for _search): 415 otherwise. */
-export function requireJsonBody(req: Request, _res: Response, next: NextFunction): void {
-  const hasBody = Number(req.get('content-length') ?? 0) > 0 || req.get('transfer-encoding') !== undefined;
-  if (!hasBody || !['POST', 'PUT', 'PATCH'].includes(req.method)) return next();
-  const type = (req.get('content-type') ?? '').split(';')[0].trim().toLowerCase();
-  if (!BODY_TYPES.includes(type)) return next(unsupportedMediaType(type || '(none)'));
-  next();
+export function requireJsonBody(req: Request): void {
+  const hasBody = Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined;
+  if (!hasBody || !['POST', 'PUT', 'PATCH'].includes(req.method)) return;
+  const type = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+  if (!BODY_TYPES.includes(type)) throw unsupportedMediaType(type || '(none)');
 }

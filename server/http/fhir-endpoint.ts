@@ -1,8 +1,9 @@
 /** Express to the framework-free FHIR layer and back: the only place where the two meet. */
-import type { NextFunction, Request, Response } from 'express';
+import type { Request } from 'express';
 import type { FhirContext, FhirRequest, SearchPairs } from '../fhir/context.ts';
 import { badRequest, methodNotAllowed } from '../fhir/outcomes.ts';
 import { dispatch } from '../fhir/routes.ts';
+import type { RequestStep } from './request-steps.ts';
 import { sendResource } from './send.ts';
 
 const METHODS = new Set(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']);
@@ -13,17 +14,14 @@ const PRESENTATION = new Set(['_format', '_pretty']);
 /** Builds the context of one request: the configured public base URL, or the one the request came in on. */
 export type ContextFactory = (req: Request) => FhirContext;
 
-export function fhirEndpoint(contextFor: ContextFactory) {
-  return async (req: Request, res: Response, next: NextFunction): Promise<void> => {
-    try {
-      const method = req.method === 'HEAD' ? 'GET' : req.method;
-      if (!METHODS.has(method)) throw methodNotAllowed(req.method, req.originalUrl);
-      const response = await dispatch(toFhirRequest(req, method as FhirRequest['method']), contextFor(req));
-      for (const [name, value] of Object.entries(response.headers ?? {})) res.setHeader(name, value);
-      sendResource(res, response.status, response.resource, response.json);
-    } catch (err) {
-      next(err);
-    }
+/** The last step of a /fhir request: the FHIR interaction, and its answer. */
+export function fhirEndpoint(contextFor: ContextFactory): RequestStep {
+  return async (req, res) => {
+    const method = req.method === 'HEAD' ? 'GET' : req.method;
+    if (!METHODS.has(method)) throw methodNotAllowed(req.method, req.originalUrl);
+    const response = await dispatch(toFhirRequest(req, method as FhirRequest['method']), contextFor(req));
+    if (response.headers) for (const name in response.headers) res.setHeader(name, response.headers[name]);
+    sendResource(res, response.status, response.resource, response.json);
   };
 }
 

@@ -1,6 +1,5 @@
 /** The hub's Express app: the same adapter pieces as a site's, over the hub's route table. Never listens itself. */
 import express from 'express';
-import helmet from 'helmet';
 import type { Logger } from 'pino';
 import type { AuthorizationServer } from '../auth/authorization-server.ts';
 import type { Caller, FhirRequest } from '../fhir/context.ts';
@@ -17,6 +16,9 @@ import { queryPairs } from './fhir-endpoint.ts';
 import { errorHandler } from './error-handler.ts';
 import { requestId } from './request-id.ts';
 import { requestLog } from './request-log.ts';
+import { readBody } from './request-body.ts';
+import { runSteps } from './request-steps.ts';
+import { securityHeaders } from './security-headers.ts';
 import { sendResource } from './send.ts';
 
 export type HubState = Omit<HubContext, 'baseUrl' | 'requestId' | 'caller'> & {
@@ -51,7 +53,7 @@ export function createHubApp(state: HubState, logger: Logger, publicUrl?: string
   app.set('query parser', 'simple');
   app.use(requestId);
   app.use(requestLog(logger));
-  app.use(helmet());
+  app.use(securityHeaders());
   if (state.audit) app.use(auditRequests(state.audit, classifyHubRequest));
   mountAuthRoutes(app, { auth: state.auth, publicUrl, serverName: 'Vitrine hub' });
 
@@ -74,12 +76,12 @@ export function createHubApp(state: HubState, logger: Logger, publicUrl?: string
 
   app.use(
     '/fhir',
-    requireBearerToken((token) => state.auth.verify(token), 'vitrine-hub'),
-    negotiateResponseType,
-    requireJsonBody,
-    express.json({ type: ['application/json', 'application/fhir+json'], limit: '1mb', strict: true }),
-    async (req, res, next) => {
-      try {
+    runSteps(
+      requireBearerToken((token) => state.auth.verify(token), 'vitrine-hub'),
+      negotiateResponseType,
+      requireJsonBody,
+      readBody(express.json({ type: ['application/json', 'application/fhir+json'], limit: '1mb', strict: true })),
+      async (req, res) => {
         const hub: HubContext = {
           ...state,
           baseUrl: publicUrl ?? `${req.protocol}://${req.get('host')}/fhir`,
@@ -97,10 +99,8 @@ export function createHubApp(state: HubState, logger: Logger, publicUrl?: string
         const response = await hubDispatch(fhirRequest, hub);
         for (const [name, value] of Object.entries(response.headers ?? {})) res.setHeader(name, value);
         sendResource(res, response.status, response.resource, response.json);
-      } catch (err) {
-        next(err);
-      }
-    },
+      },
+    ),
   );
   app.use((req, _res, next) => next(notFound(`Nothing at ${req.path}; the FHIR endpoint is /fhir`)));
   app.use(noteFailureForAudit);

@@ -2,15 +2,15 @@
  * Requests per minute per client (per address before a client is known): a fixed one-minute window, answered
  * 429 with Retry-After and an OperationOutcome once spent. https://www.rfc-editor.org/rfc/rfc6585#section-4
  */
-import type { NextFunction, Request, Response } from 'express';
 import { OperationOutcomeError, issue, outcome } from '../fhir/outcomes.ts';
 import type { Caller } from '../fhir/context.ts';
+import type { RequestStep } from './request-steps.ts';
 
 const WINDOW_MS = 60_000;
 
-export function rateLimitPerClient(requestsPerMinute: number) {
+export function rateLimitPerClient(requestsPerMinute: number): RequestStep {
   const windows = new Map<string, { start: number; count: number }>();
-  return (req: Request, res: Response, next: NextFunction): void => {
+  return (req, res) => {
     const caller = res.locals.caller as Caller | undefined;
     const key = caller ? `client:${caller.clientId}` : `address:${req.ip ?? 'unknown'}`;
     const now = Date.now();
@@ -21,9 +21,9 @@ export function rateLimitPerClient(requestsPerMinute: number) {
       windows.set(key, window);
     }
     window.count++;
-    if (window.count <= requestsPerMinute) return next();
+    if (window.count <= requestsPerMinute) return;
     const retryAfter = Math.ceil((window.start + WINDOW_MS - now) / 1000);
     res.setHeader('Retry-After', String(retryAfter));
-    next(new OperationOutcomeError(outcome(issue('error', 'throttled', `Rule rate-limit: more than ${requestsPerMinute} requests a minute from ${key}; retry in ${retryAfter} s`)), 429));
+    throw new OperationOutcomeError(outcome(issue('error', 'throttled', `Rule rate-limit: more than ${requestsPerMinute} requests a minute from ${key}; retry in ${retryAfter} s`)), 429);
   };
 }
