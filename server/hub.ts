@@ -3,8 +3,8 @@ import { pino, type Logger } from 'pino';
 import type { HubConfig } from './config/hub-config.ts';
 import path from 'node:path';
 import { AuditTrail } from './audit/audit-trail.ts';
+import { openAuditLog } from './audit/open-audit-store.ts';
 import { createAuthorizationServer } from './auth/authorization-server.ts';
-import { EmbeddedStore } from './store/embedded/embedded-store.ts';
 import { AsyncJobs } from './federation/async-jobs.ts';
 import { HubMetrics } from './federation/metrics.ts';
 import { SiteClient } from './federation/site-client.ts';
@@ -32,8 +32,7 @@ export async function createHubState(config: HubConfig, audit?: AuditTrail): Pro
 
 export async function startHub(config: HubConfig, logger: Logger = pino({ level: config.logLevel, base: { hub: config.name } })): Promise<RunningHub> {
   // The hub keeps no patient data, only its own audit trail: who asked what, and what was answered.
-  const auditStore = new EmbeddedStore({ dir: path.join(config.dataDir, 'audit'), logger });
-  await auditStore.open();
+  const auditStore = await openAuditLog(path.join(config.dataDir, 'audit'), logger.child({ store: 'audit' }));
   const audit = new AuditTrail(auditStore, config.name, logger);
   const app = createHubApp(await createHubState(config, audit), logger, config.publicUrl);
   const { url, stop } = await listen(app, config.port, config.host);

@@ -11,7 +11,7 @@ import { createHubApp } from '../server/http/hub-app.ts';
 import { createAuthorizationServer } from '../server/auth/authorization-server.ts';
 import { createHubState } from '../server/hub.ts';
 import { AuditTrail } from '../server/audit/audit-trail.ts';
-import { EmbeddedStore } from '../server/store/embedded/embedded-store.ts';
+import { openAuditLog } from '../server/audit/open-audit-store.ts';
 import { DisclosureControl } from '../server/policy/disclosure-control.ts';
 import { loadPolicy, policyFrom } from '../server/policy/policy.ts';
 import { deadSite, failingSite, hangingSite, malformedSite, refusingSite, type FakeSite } from './support/fake-sites.ts';
@@ -70,8 +70,7 @@ async function hubFor(sites: { name: string; url: string }[], overrides: Partial
     },
     'test',
   );
-  const auditStore = new EmbeddedStore({ dir: await mkdtemp(path.join(tmpdir(), 'vitrine-hub-audit-')) });
-  await auditStore.open();
+  const auditStore = await openAuditLog(await mkdtemp(path.join(tmpdir(), 'vitrine-hub-audit-')));
   const audit = new AuditTrail(auditStore, 'test-hub');
   const state = await createHubState(config, audit);
   const researcher = { clientId: 'researcher', role: 'aggregate' as const, scopes: ['system/*.s'] };

@@ -11,7 +11,9 @@ import type { Filter, HistoryQuery, Store, StoredVersion, StoreQuery, StoreWrite
 import { auditEventOf, type AccessRecord } from './balp-audit-event.ts';
 
 export class AuditTrail {
-  private pending: StoreWrite[] = [];
+  private pending: AuditEvent[] = [];
+  /** Pending events whose id the server chose (not a fresh UUID): the ones that may already be recorded. */
+  private readonly chosenIds = new WeakSet<AuditEvent>();
   private writing: Promise<void> = Promise.resolve();
   /** The store as readers see it: reads and searches, no writes. */
   readonly readOnly: Store;
@@ -29,14 +31,14 @@ export class AuditTrail {
     this.append(auditEventOf(record, this.serverName));
   }
 
-  /** Records an event the server shaped itself (its own id, or a fresh one); written with the next batch. */
+  /**
+   * Records an event the server shaped itself (its own id, or a fresh one); written with the next batch. Only the
+   * id and time are set here: serializing and indexing wait for the batch, after the response has left.
+   */
   append(shaped: AuditEvent): void {
-    const id = shaped.id ?? randomUUID();
-    const lastUpdated = new Date();
-    const event: AuditEvent = { ...shaped, id, meta: { ...shaped.meta, versionId: '1', lastUpdated: lastUpdated.toISOString() } };
-    this.pending.push({
-      type: 'AuditEvent', id, vid: 1, lastUpdated, deleted: false, json: JSON.stringify(event), expectedVid: 0, index: extractIndexEntries(event),
-    });
+    const event: AuditEvent = { ...shaped, id: shaped.id ?? randomUUID(), meta: { ...shaped.meta, versionId: '1', lastUpdated: new Date().toISOString() } };
+    if (shaped.id !== undefined) this.chosenIds.add(event);
+    this.pending.push(event);
     if (this.pending.length === 1) this.writing = this.writing.then(() => this.writeBatch());
   }
 
@@ -70,11 +72,34 @@ export class AuditTrail {
     this.pending = [];
     if (batch.length === 0) return;
     try {
-      await this.store.commit(batch);
+      const events = await this.withoutRecorded(batch);
+      await this.store.commit(events.map(storeWriteOf));
     } catch (err) {
       this.logger?.error({ err, events: batch.length }, 'audit events could not be written');
     }
   }
+
+  /**
+   * The batch without events already recorded: an id the server chose (a disclosure ledger entry's hash) may come
+   * again, and a second copy would refuse the whole batch. Fresh ids are never looked up.
+   */
+  private async withoutRecorded(batch: AuditEvent[]): Promise<AuditEvent[]> {
+    const chosen = new Set<string>();
+    const events: AuditEvent[] = [];
+    for (const event of batch) {
+      if (this.chosenIds.has(event)) {
+        if (chosen.has(event.id!) || (await this.has(event.id!))) continue;
+        chosen.add(event.id!);
+      }
+      events.push(event);
+    }
+    return events;
+  }
+}
+
+function storeWriteOf(event: AuditEvent): StoreWrite {
+  const lastUpdated = new Date(event.meta!.lastUpdated!);
+  return { type: 'AuditEvent', id: event.id!, vid: 1, lastUpdated, deleted: false, json: JSON.stringify(event), expectedVid: 0, index: extractIndexEntries(event) };
 }
 
 class ReadOnlyStore implements Store {

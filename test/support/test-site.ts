@@ -20,6 +20,7 @@ import supertest from 'supertest';
 import type { AuthConfig } from '../../server/auth/auth-config.ts';
 import { createAuthorizationServer, type AuthorizationServer, type AuthorizationServerOptions } from '../../server/auth/authorization-server.ts';
 import { AuditTrail } from '../../server/audit/audit-trail.ts';
+import { openAuditLog } from '../../server/audit/open-audit-store.ts';
 import type { Caller } from '../../server/fhir/context.ts';
 import { defaultPipeline } from '../../server/fhir/default-pipeline.ts';
 import { createSiteApp, type SiteAppOptions } from '../../server/http/app.ts';
@@ -52,6 +53,8 @@ export interface TestSiteOptions {
   externalKeys?: AuthorizationServerOptions['externalKeys'];
   /** De-identification for `$ingest` (server/ingest/site-ingest.ts); without it `$ingest` answers 501. */
   ingest?: SiteAppOptions['ingest'];
+  /** The data directory of an earlier test site, to start again on (a restart); close() then leaves it in place. */
+  dir?: string;
 }
 
 export interface TestSite {
@@ -72,11 +75,10 @@ export interface TestSite {
 }
 
 export async function createTestSite(options: TestSiteOptions = {}): Promise<TestSite> {
-  const dir = await mkdtemp(path.join(tmpdir(), 'vitrine-site-'));
+  const dir = options.dir ?? (await mkdtemp(path.join(tmpdir(), 'vitrine-site-')));
   const store = new EmbeddedStore({ dir });
   await store.open();
-  const auditStore = new EmbeddedStore({ dir: path.join(dir, 'audit') });
-  await auditStore.open();
+  const auditStore = await openAuditLog(path.join(dir, 'audit'));
   const audit = new AuditTrail(auditStore, 'test-site');
   const authConfig: AuthConfig = {
     accessTokenSeconds: 3600,
@@ -121,7 +123,7 @@ export async function createTestSite(options: TestSiteOptions = {}): Promise<Tes
       await audit.flush();
       await auditStore.close();
       await store.close();
-      await rm(dir, { recursive: true, force: true });
+      if (!options.dir) await rm(dir, { recursive: true, force: true });
     },
   };
 }
