@@ -43,8 +43,11 @@ export function compileExpression(expression: string, resourceType: string): Com
 
 /** Evaluates a relative expression (a composite component) on one element. */
 export function compileRelativeExpression(expression: string, contextPath: string): (item: unknown) => unknown[] {
-  const steps = parseSteps(expression, undefined, contextPath);
-  if (steps) return (item) => walk([item], steps);
+  const parts = splitUnion(expression).map((part) => parseSteps(part, undefined, contextPath));
+  if (parts.every((steps) => steps !== undefined)) {
+    if (parts.length === 1) return (item) => walk([item], parts[0]);
+    return (item) => parts.flatMap((steps) => walk([item], steps));
+  }
   const fn = fhirpath.compile(rewriteResolve(expression), r4model);
   return (item) => fn(item as Json) as unknown[];
 }
