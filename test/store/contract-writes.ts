@@ -105,6 +105,11 @@ export function describeWriteContract(t: StoreUnderTest): void {
       assert.deepEqual(history.versions.map((v) => [v.vid, v.deleted]), [[2, true], [1, false]]);
       assert.equal(await t.store.count({ type: 'Patient', deleted: false }), 0);
       assert.equal(await t.store.count({ type: 'Patient', deleted: true }), 1);
+      // Tombstones of other types are not Patient tombstones.
+      await t.store.commit([put('Observation', 'o1')]);
+      await t.store.commit([remove('Observation', 'o1', 2)]);
+      assert.equal(await t.store.count({ type: 'Patient', deleted: true }), 1);
+      assert.deepEqual((await t.store.find({ filter: { type: 'Patient', deleted: true } })).map((v) => v.id), ['p1']);
     });
 
     it('re-creates a deleted resource only when expecting the tombstone version', async function () {

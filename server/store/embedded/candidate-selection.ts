@@ -22,40 +22,60 @@ export interface CandidatePlan {
   excludeDeleted: boolean;
   /** The sets (less tombstones when excludeDeleted) are exactly the matches. */
   exact: boolean;
+  /**
+   * What a candidate must still be tested against: the filter less the conditions the sets answer exactly (a token
+   * that picked the candidates need not be looked for again in each). Empty when `exact`.
+   */
+  residual: Filter;
 }
 
 export function planCandidates(filter: Filter, index: IndexLookups, outerType?: string): CandidatePlan {
-  const plan: CandidatePlan = { sets: [], excludeDeleted: false, exact: true };
+  const plan: CandidatePlan = { sets: [], excludeDeleted: false, exact: true, residual: {} };
+  const unanswered = (field: string, condition: unknown) => {
+    plan.exact = false;
+    plan.residual[field] = condition;
+  };
   // `id` is unique only within a type: the type may come from the enclosing filter of an `$and` part. Key lookups
   // under a known type are that type's postings, which makes the type's own (large) set redundant.
   const type = typeof filter.type === 'string' ? filter.type : outerType;
   let typeSets: IdSet[] = [];
+  let untypedSet = false;
   for (const [field, condition] of Object.entries(filter)) {
     if (field === 'type' && typeof condition === 'string') {
       typeSets = [index.lookup('type', condition)];
       continue;
     }
     if (field === '$and' && Array.isArray(condition)) {
-      for (const part of condition as Filter[]) mergeInto(plan, planCandidates(part, index, type));
+      const residualParts: Filter[] = [];
+      for (const part of condition as Filter[]) {
+        const planned = planCandidates(part, index, type);
+        mergeInto(plan, planned);
+        if (Object.keys(planned.residual).length > 0) residualParts.push(planned.residual);
+      }
+      if (residualParts.length > 0) plan.residual.$and = residualParts;
     } else if (field === '$or' && Array.isArray(condition)) {
-      mergeInto(plan, planUnion(condition as Filter[], index, type));
+      const union = planUnion(condition as Filter[], index, type);
+      mergeInto(plan, union);
+      if (!union.exact) plan.residual.$or = condition;
     } else if (field === 'deleted' && typeof condition === 'boolean') {
-      if (condition) plan.sets.push(index.tombstones);
-      else plan.excludeDeleted = true;
+      if (condition) {
+        plan.sets.push(index.tombstones);
+        untypedSet = true; // tombstones of every type
+      } else plan.excludeDeleted = true;
     } else if (field === 'id' && type !== undefined && idList(condition)) {
       // `_id` searches and resolved `_has` conditions: one lookup per id instead of a scan of the type.
       plan.sets.push(unionOf(idList(condition)!.map((id) => index.lookupId(`${type}/${id}`))));
     } else if (field === '_id' || isIndexedField(field)) {
       const keys = keyConditions(condition);
-      if (!keys.complete) plan.exact = false;
+      if (!keys.complete) unanswered(field, condition);
       for (const alternatives of keys.required) {
         plan.sets.push(unionOf(alternatives.map((key) => lookupKey(field, key, index, type))));
       }
     } else {
-      plan.exact = false;
+      unanswered(field, condition);
     }
   }
-  if (plan.sets.length === 0) plan.sets.push(...typeSets);
+  if (plan.sets.length === 0 || untypedSet) plan.sets.push(...typeSets);
   return plan;
 }
 
@@ -84,11 +104,11 @@ function mergeInto(plan: CandidatePlan, part: CandidatePlan): void {
 function planUnion(branches: Filter[], index: IndexLookups, type: string | undefined): CandidatePlan {
   const plans = branches.map((branch) => planCandidates(branch, index, type));
   if (plans.length === 0 || plans.some((p) => p.sets.length === 0)) {
-    return { sets: [], excludeDeleted: false, exact: false };
+    return { sets: [], excludeDeleted: false, exact: false, residual: {} };
   }
   const union = new Set<string>();
   for (const branch of plans) for (const id of candidateIds(branch, index.tombstones)) union.add(id);
-  return { sets: [union], excludeDeleted: false, exact: plans.every((p) => p.exact) };
+  return { sets: [union], excludeDeleted: false, exact: plans.every((p) => p.exact), residual: {} };
 }
 
 /**

@@ -24,7 +24,7 @@ export function findRecords(state: MemoryState, query: StoreQuery): ResourceReco
   const limit = query.limit ?? Infinity;
   const walked = walkSortedOrder(state, query, plan, skip + limit);
   if (walked) return walked.slice(skip).map((document) => state.records.get(document._id)!);
-  const matches = matchingDocuments(state, plan, query.filter);
+  const matches = matchingDocuments(state, plan);
   let page: MemoryDocument[];
   if (query.sort && query.sort.length > 0) {
     page = sortedPage(matches, query.sort, skip, limit);
@@ -53,7 +53,7 @@ function walkSortedOrder(state: MemoryState, query: StoreQuery, plan: CandidateP
   const typeSize = state.index.lookup('type', type, type).size;
   const candidates = plan.sets.length > 0 ? Math.min(...plan.sets.map((s) => s.size)) : typeSize;
   if (candidates < WALK_MIN_CANDIDATES || (typeSize * keep) / candidates > candidates / 2) return undefined;
-  const test = plan.exact ? undefined : documentTest(query.filter);
+  const test = plan.exact ? undefined : documentTest(plan.residual);
   const page: MemoryDocument[] = [];
   for (const document of state.sortedOrder(type, query.sort).walk()) {
     if (plan.excludeDeleted && document.deleted) continue;
@@ -105,7 +105,7 @@ export function countDocuments(state: MemoryState, filter: Filter): number {
     return set.size - deleted;
   }
   let count = 0;
-  for (const _document of matchingDocuments(state, plan, filter)) count++;
+  for (const _document of matchingDocuments(state, plan)) count++;
   return count;
 }
 
@@ -113,7 +113,7 @@ export function countDocuments(state: MemoryState, filter: Filter): number {
 export function referenceKeysOf(state: MemoryState, filter: Filter, prefix: string): string[] {
   const plan = planCandidates(filter, indexLookups(state));
   const keys = new Set<string>();
-  for (const document of matchingDocuments(state, plan, filter)) {
+  for (const document of matchingDocuments(state, plan)) {
     for (const key of document.ref) if (key.startsWith(prefix)) keys.add(key);
   }
   return [...keys];
@@ -123,12 +123,12 @@ export function referenceKeysOf(state: MemoryState, filter: Filter, prefix: stri
 export function matchKeysOf(state: MemoryState, filter: Filter, sortKeys: string[]): MatchKeys[] {
   const plan = planCandidates(filter, indexLookups(state));
   const rows: MatchKeys[] = [];
-  for (const document of matchingDocuments(state, plan, filter)) rows.push({ id: document.id, keys: sortKeys.map((code) => document.srt[code]) });
+  for (const document of matchingDocuments(state, plan)) rows.push({ id: document.id, keys: sortKeys.map((code) => document.srt[code]) });
   return rows;
 }
 
-function* matchingDocuments(state: MemoryState, plan: CandidatePlan, filter: Filter): Generator<MemoryDocument> {
-  const test = plan.exact ? undefined : documentTest(filter);
+function* matchingDocuments(state: MemoryState, plan: CandidatePlan): Generator<MemoryDocument> {
+  const test = plan.exact ? undefined : documentTest(plan.residual);
   for (const document of candidateDocuments(state, plan)) {
     if (!test || test(document)) yield document;
   }
@@ -144,6 +144,10 @@ function documentTest(filter: Filter): (document: MemoryDocument) => boolean {
 }
 
 function* candidateDocuments(state: MemoryState, plan: CandidatePlan): Generator<MemoryDocument> {
+  if (plan.sets.length > 0 && plan.sets.every((set) => set.postings)) {
+    yield* postingCandidates(state, plan);
+    return;
+  }
   if (plan.sets.length > 0) {
     for (const id of candidateIds(plan, state.tombstones)) yield state.records.get(id)!.document;
     return;
@@ -151,6 +155,20 @@ function* candidateDocuments(state: MemoryState, plan: CandidatePlan): Generator
   for (const record of state.records.values()) {
     if (!(plan.excludeDeleted && record.document.deleted)) yield record.document;
   }
+}
+
+/** The candidates of a plan made of posting lists only: intersected by document number (the common case). */
+function postingCandidates(state: MemoryState, plan: CandidatePlan): MemoryDocument[] {
+  const [smallest, ...others] = [...plan.sets].sort((a, b) => a.size - b.size).map((set) => set.postings!);
+  const documents: MemoryDocument[] = [];
+  for (const list of smallest) {
+    list.forEach((n) => {
+      for (const other of others) if (!other.some((l) => l.has(n))) return;
+      const { document } = state.recordOf(n);
+      if (!(plan.excludeDeleted && document.deleted)) documents.push(document);
+    });
+  }
+  return documents;
 }
 
 function indexLookups(state: MemoryState): IndexLookups {

@@ -8,7 +8,7 @@
  */
 import type { Filter } from '../types.ts';
 import { isPlainObject } from './candidate-selection.ts';
-import { PackedEntries } from './packed-entries.ts';
+import { PackedEntries, type SlotTest } from './packed-entries.ts';
 
 export type Predicate = (document: unknown) => boolean;
 
@@ -51,18 +51,23 @@ type FieldTest = (value: unknown) => boolean;
 
 /** A field condition: every operator of an operator object must hold. */
 function compileField(path: string[], condition: unknown): Predicate {
-  const tests: FieldTest[] = [];
-  if (isPlainObject(condition) && Object.keys(condition).some((k) => k.startsWith('$'))) {
-    for (const [operator, operand] of Object.entries(condition)) tests.push(compileOperator(operator, operand));
-  } else {
-    tests.push(equalityTest(condition));
-  }
-  const test: FieldTest = tests.length === 1 ? tests[0] : (value) => tests.every((t) => t(value));
+  const test = fieldTest(condition, path.length === 1 ? path[0] : undefined);
   if (path.length === 1) {
     const key = path[0];
     return (document) => test((document as Record<string, unknown>)[key]);
   }
   return (document) => test(valueAt(document, path));
+}
+
+/** The test of a field's value by a condition (an operator object or a value to equal); `field` names a top-level field. */
+function fieldTest(condition: unknown, field?: string): FieldTest {
+  const tests: FieldTest[] = [];
+  if (isPlainObject(condition) && Object.keys(condition).some((k) => k.startsWith('$'))) {
+    for (const [operator, operand] of Object.entries(condition)) tests.push(compileOperator(operator, operand, field));
+  } else {
+    tests.push(equalityTest(condition));
+  }
+  return tests.length === 1 ? tests[0] : (value) => tests.every((t) => t(value));
 }
 
 /** The value at a dotted path; through arrays, the flattened values found in their elements (or undefined). */
@@ -104,7 +109,7 @@ function equalityTest(expected: unknown): FieldTest {
   };
 }
 
-function compileOperator(operator: string, operand: unknown): FieldTest {
+function compileOperator(operator: string, operand: unknown, field?: string): FieldTest {
   switch (operator) {
     case '$eq':
       return equalityTest(operand);
@@ -137,8 +142,9 @@ function compileOperator(operator: string, operand: unknown): FieldTest {
     case '$elemMatch': {
       if (!isPlainObject(operand)) throw new Unsupported();
       const element = compileDocument(operand);
+      const slots = field === undefined ? undefined : packedSlotTests(field, operand);
       return (value) => {
-        if (value instanceof PackedEntries) return value.some(element);
+        if (value instanceof PackedEntries) return slots ? value.someWithSlots(slots) : value.some(element);
         if (!Array.isArray(value)) return false;
         for (const v of value) if (v !== null && typeof v === 'object' && !Array.isArray(v) && element(v)) return true;
         return false;
@@ -152,6 +158,21 @@ function compileOperator(operator: string, operand: unknown): FieldTest {
     default:
       throw new Unsupported();
   }
+}
+
+/**
+ * An `$elemMatch` on a packed field (`dt`, `num`, ...) whose conditions are all on the entries' own fields, as
+ * tests of the packed slots: no entry object is filled per element (a date or quantity search runs this for every
+ * candidate). Undefined when the operand has anything else.
+ */
+function packedSlotTests(field: string, operand: Record<string, unknown>): SlotTest[] | undefined {
+  const tests: SlotTest[] = [];
+  for (const [name, condition] of Object.entries(operand)) {
+    const slot = name.startsWith('$') ? undefined : PackedEntries.slotOf(field, name);
+    if (!slot) return undefined;
+    tests.push({ ...slot, test: fieldTest(condition) });
+  }
+  return tests;
 }
 
 function rangeTest(operator: string, bound: unknown): FieldTest {

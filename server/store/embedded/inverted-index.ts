@@ -20,6 +20,8 @@ export function isIndexedField(field: string): field is IndexedField {
 export interface IdSet extends Iterable<string> {
   readonly size: number;
   has(id: string): boolean;
+  /** For a view over posting lists: the lists, so a caller can intersect by document number, not by id string. */
+  readonly postings?: readonly PostingList[];
 }
 
 interface Posting {
@@ -89,6 +91,7 @@ export class InvertedIndex {
   private view(lists: PostingList[]): IdSet {
     const { numberOf, idOf } = this;
     return {
+      postings: lists,
       size: lists.reduce((total, list) => total + list.size, 0),
       has(id) {
         const n = numberOf(id);

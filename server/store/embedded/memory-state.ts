@@ -43,6 +43,8 @@ export class MemoryState {
   readonly records = new Map<string, ResourceRecord>();
   /** Document ids by number (see ResourceRecord.number). */
   private readonly ids: string[] = [];
+  /** Records by number: candidates picked from posting lists are reached without hashing their id strings. */
+  private readonly byNumber: ResourceRecord[] = [];
   readonly index = new InvertedIndex(
     (documentId) => this.records.get(documentId)?.number,
     (n) => this.ids[n],
@@ -54,6 +56,11 @@ export class MemoryState {
   private readonly orders = new Map<string, Map<string, SortedOrder>>();
   /** Small repeated strings (types, parameter names, units) kept once. */
   private readonly sharedStrings = new Map<string, string>();
+
+  /** The record numbered `n` (see ResourceRecord.number). */
+  recordOf(n: number): ResourceRecord {
+    return this.byNumber[n];
+  }
 
   currentVid(documentId: string): number {
     return this.records.get(documentId)?.document.vid ?? 0;
@@ -79,6 +86,7 @@ export class MemoryState {
     } else {
       record = { document, versions: [version], number };
       this.records.set(documentId, record);
+      this.byNumber[number] = record;
     }
     const orders = this.orders.get(type);
     if (orders) for (const [signature, order] of orders) if (!order.noteWrite(document)) orders.delete(signature);

@@ -16,6 +16,17 @@ const LAYOUTS = {
 } as const;
 
 export type PackedKind = keyof typeof LAYOUTS;
+
+/** Where one field of every entry sits: in the strings or the numbers, at `offset` within each entry's stride. */
+export interface Slot {
+  numeric: boolean;
+  offset: number;
+}
+
+/** A test of one field's value, at its slot. */
+export interface SlotTest extends Slot {
+  test(value: unknown): boolean;
+}
 type Entry = Record<string, unknown>;
 
 export class PackedEntries {
@@ -45,6 +56,31 @@ export class PackedEntries {
     for (let i = 0; i < this.length; i++) {
       this.fill(view, i);
       if (test(view)) return true;
+    }
+    return false;
+  }
+
+  /** The slot of `name` in the entries of the document field `field` (`dt`, `num`, ...), if it is a packed field. */
+  static slotOf(field: string, name: string): Slot | undefined {
+    const layout = Object.hasOwn(LAYOUTS, field) ? LAYOUTS[field as PackedKind] : undefined;
+    if (!layout) return undefined;
+    const inStrings = (layout.strings as readonly string[]).indexOf(name);
+    if (inStrings >= 0) return { numeric: false, offset: inStrings };
+    const inNumbers = (layout.numbers as readonly string[]).indexOf(name);
+    return inNumbers >= 0 ? { numeric: true, offset: inNumbers } : undefined;
+  }
+
+  /** True when some entry passes every slot test (as `some` with a test of those fields, without filling a view). */
+  someWithSlots(tests: readonly SlotTest[]): boolean {
+    const layout = LAYOUTS[this.kind];
+    const stringStride = layout.strings.length;
+    const numberStride = layout.numbers.length;
+    entries: for (let i = 0; i < this.length; i++) {
+      for (const slot of tests) {
+        const value = slot.numeric ? this.numbers[i * numberStride + slot.offset] : this.strings[i * stringStride + slot.offset];
+        if (!slot.test(value)) continue entries;
+      }
+      return true;
     }
     return false;
   }

@@ -45,6 +45,11 @@ export class PostingList {
     return into;
   }
 
+  /** Calls `visit` with each listed number in order (no array of ids made). */
+  forEach(visit: (n: number) => void): void {
+    for (let i = 0; i < this.count; i++) visit(this.numbers[i]);
+  }
+
   /** The first index whose number is >= n. */
   private position(n: number): number {
     let lo = 0;
