@@ -1,20 +1,22 @@
 /**
- * The audit trail's Store on a site's own disk: an append-only log, so none of the embedded store's journal
- * records or snapshots. The AuditEvents themselves are the durable form (event-segments.ts); searches run on the
- * embedded store's in-memory documents and inverted index, rebuilt from the segments in the background after a
- * start (reads wait for it, writes do not). Events are only ever added: a write that replaces, deletes or reuses
- * an id is refused. https://profiles.ihe.net/ITI/BALP/content.html
+ * The audit trail's Store on a site's own disk: an append-only log. The AuditEvents themselves are the durable
+ * form (event-segments.ts), and stay there: memory holds a compact index of them (audit-event-index.ts), which a
+ * start rebuilds from the segments in the background (reads wait for it, writes do not). No journal records, no
+ * snapshot rewrites, a few hundred bytes of memory an event, and nothing of an event kept while its batch is on
+ * its way to disk but its line: an event is indexed (searchable) when it is recorded, and durable with the batch
+ * being written (flush() tells when). Events are only ever added: a write that replaces, deletes or reuses an id
+ * is refused. https://profiles.ihe.net/ITI/BALP/content.html
  */
 import type { AuditEvent } from '@medplum/fhirtypes';
 import { extractIndexEntries } from '../search/extract.ts';
-import { countDocuments, findRecords } from '../store/embedded/document-query.ts';
 import type { StoreLogger } from '../store/embedded/journal-file.ts';
-import { currentVersion, MemoryState, toStoredVersion } from '../store/embedded/memory-state.ts';
-import { encodeWrite } from '../store/embedded/record-codec.ts';
-import { pageVersions } from '../store/embedded/version-history.ts';
+import { toMemoryIndexEntries } from '../store/embedded/record-codec.ts';
 import { StoreConflictError, type Filter, type HistoryQuery, type Store, type StoredVersion, type StoreQuery, type StoreWrite } from '../store/types.ts';
+import { AuditEventIndex, EVENT_TYPE } from './audit-event-index.ts';
+import { countEvents, findEvents } from './audit-event-query.ts';
+import { EventSegments, type SegmentExtent } from './event-segments.ts';
+import { storeWriteOf, type EventWriter } from './event-writer.ts';
 import { migrateEmbeddedAuditStore } from './legacy-audit-store.ts';
-import { EventSegments, readSegment, type SegmentExtent } from './event-segments.ts';
 
 export interface AuditLogStoreOptions {
   dir: string;
@@ -23,14 +25,19 @@ export interface AuditLogStoreOptions {
   segmentBytes?: number;
 }
 
-export class AuditLogStore implements Store {
-  private state = new MemoryState();
+/** Events indexed between two turns of the event loop while the log is read back at start. */
+const REPLAY_SLICE = 2000;
+
+export class AuditLogStore implements Store, EventWriter {
+  private index = new AuditEventIndex();
   private segments: EventSegments | undefined;
-  /** Settles once the events already on disk are searchable; every commit is applied after it. */
+  /** Settles once the events already on disk are indexed. */
   private indexed: Promise<void> = Promise.resolve();
-  private writing: Promise<void> = Promise.resolve();
-  /** Ids committed but not yet applied to the state, so a second commit of one is refused too. */
-  private readonly inFlight = new Set<string>();
+  /** Events written while those on disk are still being indexed: they are indexed after them. */
+  private early: { write: StoreWrite; idChosen: boolean }[] | undefined;
+  /** Indexed events whose line is not on disk yet (a prefix leaves as the segments report it durable). */
+  private unwritten: { line: number; n: number; json: string }[] = [];
+  private linesTaken = 0;
 
   constructor(private readonly options: AuditLogStoreOptions) {}
 
@@ -40,8 +47,13 @@ export class AuditLogStore implements Store {
     const { segments, existing, cutBytes } = await EventSegments.open(this.options.dir, this.options.segmentBytes);
     if (cutBytes > 0) this.options.logger?.warn({ dir: this.options.dir, cutBytes }, 'audit log: cut a torn last write (interrupted by a crash, never reported written)');
     this.segments = segments;
-    this.state = new MemoryState();
-    this.indexed = this.replay(existing);
+    this.index = new AuditEventIndex();
+    this.early = [];
+    this.indexed = this.replay(segments, existing).finally(() => {
+      const early = this.early ?? [];
+      this.early = undefined;
+      for (const { write, idChosen } of early) this.add(write, idChosen);
+    });
     // A damaged segment fails the reads (through `indexed`), never the writes: new events still reach the disk.
     this.indexed.catch((err: unknown) => this.options.logger?.warn({ err, dir: this.options.dir }, 'audit log: the events on disk could not all be read back'));
   }
@@ -49,16 +61,27 @@ export class AuditLogStore implements Store {
   async close(): Promise<void> {
     const segments = this.segments;
     if (!segments) return;
-    this.segments = undefined;
-    await this.writing;
     await this.indexed.catch(() => undefined);
+    this.segments = undefined;
     await segments.close();
-    this.state = new MemoryState();
+    this.index = new AuditEventIndex();
+  }
+
+  write(event: AuditEvent, idChosen: boolean): void {
+    const write = storeWriteOf(event);
+    if (this.early) this.early.push({ write, idChosen });
+    else this.add(write, idChosen);
+  }
+
+  async flush(): Promise<void> {
+    await this.indexed.catch(() => undefined);
+    await this.segments?.flush();
   }
 
   async read(type: string, id: string): Promise<StoredVersion | undefined> {
-    const record = (await this.readyState()).records.get(`${type}/${id}`);
-    return record && toStoredVersion(currentVersion(record));
+    const index = await this.readyIndex();
+    const n = type === EVENT_TYPE ? index.numberOf(`${type}/${id}`) : undefined;
+    return n === undefined ? undefined : (await this.versionsOf([n]))[0];
   }
 
   /** An event has one version, 1. */
@@ -66,74 +89,89 @@ export class AuditLogStore implements Store {
     return vid === 1 ? this.read(type, id) : undefined;
   }
 
+  /** Newest first; an event's history is the event itself. */
   async history(query: HistoryQuery): Promise<{ versions: StoredVersion[]; total: number }> {
-    const state = await this.readyState();
-    let page;
-    if (query.id !== undefined) {
-      const versions = query.type !== undefined ? (state.records.get(`${query.type}/${query.id}`)?.versions ?? []) : state.allVersions.values().filter((v) => v.id === query.id);
-      page = pageVersions(versions, query);
-    } else {
-      page = (query.type !== undefined ? state.versionsByType.get(query.type) : state.allVersions)?.page(query) ?? { versions: [], total: 0 };
+    const index = await this.readyIndex();
+    const since = query.since?.getTime() ?? -Infinity;
+    const before = query.before?.getTime() ?? Infinity;
+    let numbers: number[] = [];
+    if (query.type === undefined || query.type === EVENT_TYPE) {
+      const one = query.id === undefined ? undefined : index.numberOf(`${EVENT_TYPE}/${query.id}`);
+      numbers = query.id === undefined ? Array.from({ length: index.size }, (_, n) => n) : one === undefined ? [] : [one];
     }
-    return { versions: page.versions.map(toStoredVersion), total: page.total };
+    const matching = numbers.filter((n) => index.lastUpdatedOf(n) >= since && index.lastUpdatedOf(n) < before);
+    // Events are indexed as they are recorded; a clock set back is the one way their order could differ.
+    matching.sort((a, b) => index.lastUpdatedOf(b) - index.lastUpdatedOf(a) || b - a);
+    const skip = query.skip ?? 0;
+    return { versions: await this.versionsOf(matching.slice(skip, skip + query.limit)), total: matching.length };
   }
 
   async find(query: StoreQuery): Promise<StoredVersion[]> {
-    return findRecords(await this.readyState(), query).map((record) => toStoredVersion(currentVersion(record)));
+    return this.versionsOf(await findEvents(await this.readyIndex(), query, this.readEntries));
   }
 
   async count(filter: Filter): Promise<number> {
-    return countDocuments(await this.readyState(), filter);
+    return countEvents(await this.readyIndex(), filter, this.readEntries);
   }
 
   /** Durable once resolved; refused whole if any write is not a new event. */
-  commit(writes: StoreWrite[]): Promise<void> {
-    const segments = this.segments;
-    if (!segments) return Promise.reject(new Error('audit log: not open'));
-    try {
-      this.checkNew(writes);
-    } catch (err) {
-      return Promise.reject(err as Error);
-    }
-    const ids = writes.map((w) => `${w.type}/${w.id}`);
-    for (const id of ids) this.inFlight.add(id);
-    const done = this.writing.then(async () => {
-      try {
-        await segments.append(writes.map((w) => w.json));
-        await this.indexed.catch(() => undefined);
-        for (const write of writes) this.state.apply(encodeWrite(write));
-      } finally {
-        for (const id of ids) this.inFlight.delete(id);
-      }
-    });
-    this.writing = done.catch(() => undefined);
-    return done;
-  }
-
-  private checkNew(writes: StoreWrite[]): void {
-    const seen = new Set<string>();
-    for (const write of writes) {
-      if (write.type !== 'AuditEvent') throw new Error(`The audit trail holds AuditEvents only, not ${write.type}`);
-      if (write.expectedVid !== 0 || write.vid !== 1 || write.deleted) throw new Error('The audit trail is append-only: events are never replaced or deleted');
-      const id = `${write.type}/${write.id}`;
-      if (seen.has(id) || this.inFlight.has(id) || this.state.records.has(id)) throw new StoreConflictError(write.type, write.id, 0, 1);
-      seen.add(id);
-    }
-  }
-
-  private async readyState(): Promise<MemoryState> {
+  async commit(writes: StoreWrite[]): Promise<void> {
     if (!this.segments) throw new Error('audit log: not open');
     await this.indexed;
-    return this.state;
+    const seen = new Set<string>();
+    for (const write of writes) {
+      if (write.type !== EVENT_TYPE) throw new Error(`The audit trail holds AuditEvents only, not ${write.type}`);
+      if (write.expectedVid !== 0 || write.vid !== 1 || write.deleted) throw new Error('The audit trail is append-only: events are never replaced or deleted');
+      if (seen.has(write.id) || this.index.numberOf(`${EVENT_TYPE}/${write.id}`) !== undefined) throw new StoreConflictError(write.type, write.id, 0, 1);
+      seen.add(write.id);
+    }
+    for (const write of writes) this.add(write, false);
+    await this.segments.flush();
+  }
+
+  /** Indexes an event and takes its line for the disk; an event whose chosen id is recorded already is left out. */
+  private add(write: StoreWrite, idChosen: boolean): void {
+    const segments = this.segments;
+    if (!segments) throw new Error('audit log: not open');
+    if (idChosen && this.index.numberOf(`${EVENT_TYPE}/${write.id}`) !== undefined) return;
+    const n = this.index.add(write, segments.take(write.json));
+    this.unwritten.push({ line: ++this.linesTaken, n, json: write.json });
+    this.forgetWritten();
+  }
+
+  private forgetWritten(): void {
+    const durable = this.segments?.durableLines ?? 0;
+    let written = 0;
+    while (written < this.unwritten.length && this.unwritten[written].line <= durable) written++;
+    if (written > 0) this.unwritten.splice(0, written);
+  }
+
+  private async versionsOf(numbers: number[]): Promise<StoredVersion[]> {
+    const index = this.index;
+    this.forgetWritten();
+    const inMemory = new Map(this.unwritten.map((u) => [u.n, u.json]));
+    const onDisk = numbers.filter((n) => !inMemory.has(n));
+    const read = await this.segments!.read(onDisk.map((n) => index.location(n)));
+    onDisk.forEach((n, i) => inMemory.set(n, read[i]));
+    return numbers.map((n) => ({ type: EVENT_TYPE, id: index.id(n), vid: 1, lastUpdated: new Date(index.lastUpdatedOf(n)), deleted: false, json: inMemory.get(n)! }));
+  }
+
+  /** The index entries of events, extracted again from their bodies. */
+  private readonly readEntries = async (numbers: number[]) =>
+    (await this.versionsOf(numbers)).map((version) => toMemoryIndexEntries(extractIndexEntries(JSON.parse(version.json) as AuditEvent)));
+
+  private async readyIndex(): Promise<AuditEventIndex> {
+    if (!this.segments) throw new Error('audit log: not open');
+    await this.indexed;
+    return this.index;
   }
 
   /** Indexes the events on disk, oldest first, yielding now and then so requests are served meanwhile. */
-  private async replay(extents: SegmentExtent[]): Promise<void> {
+  private async replay(segments: EventSegments, extents: SegmentExtent[]): Promise<void> {
     let events = 0;
     for (const extent of extents) {
-      const lines = await readSegment(extent);
-      for (let i = 0; i < lines.length; i++) {
-        this.state.apply(encodeWrite(writeOf(lines[i], `${extent.path}, line ${i + 1}`)));
+      for (const { json, location } of await segments.readExtent(extent)) {
+        this.index.add(writeOf(json, `segment ${extent.segment}, byte ${location.offset}`), location);
         if (++events % REPLAY_SLICE === 0) await new Promise((resolve) => setImmediate(resolve));
       }
     }
@@ -141,16 +179,13 @@ export class AuditLogStore implements Store {
   }
 }
 
-/** Events indexed between two turns of the event loop while the log is read back. */
-const REPLAY_SLICE = 2000;
-
-function writeOf(line: string, where: string): StoreWrite {
+function writeOf(json: string, where: string): StoreWrite {
   let event: AuditEvent;
   try {
-    event = JSON.parse(line) as AuditEvent;
+    event = JSON.parse(json) as AuditEvent;
   } catch (err) {
-    throw new Error(`audit log: ${where} is damaged (${(err as Error).message}); restore the segment from a backup`);
+    throw new Error(`audit log: the event at ${where} is damaged (${(err as Error).message}); restore the segment from a backup`);
   }
   const lastUpdated = new Date(event.meta?.lastUpdated ?? event.recorded);
-  return { type: 'AuditEvent', id: event.id!, vid: 1, lastUpdated, deleted: false, json: line, expectedVid: 0, index: extractIndexEntries(event) };
+  return { type: EVENT_TYPE, id: event.id!, vid: 1, lastUpdated, deleted: false, json, expectedVid: 0, index: extractIndexEntries(event) };
 }

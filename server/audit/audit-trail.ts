@@ -1,48 +1,43 @@
 /**
  * The audit trail: AuditEvents appended to their own store (never updated or deleted; no REST write reaches it),
- * written in batches off the request path, searchable by site administrators through the FHIR search engine.
+ * written off the request path (event-writer.ts), searchable by site administrators through the FHIR search engine.
  * https://profiles.ihe.net/ITI/BALP/content.html
  */
 import type { AuditEvent } from '@medplum/fhirtypes';
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import { extractIndexEntries } from '../search/extract.ts';
 import type { Filter, HistoryQuery, Store, StoredVersion, StoreQuery, StoreWrite } from '../store/types.ts';
 import { auditEventOf, type AccessRecord } from './balp-audit-event.ts';
+import { BatchedStoreWriter, isEventWriter, type EventWriter } from './event-writer.ts';
 
 export class AuditTrail {
-  private pending: AuditEvent[] = [];
-  /** Pending events whose id the server chose (not a fresh UUID): the ones that may already be recorded. */
-  private readonly chosenIds = new WeakSet<AuditEvent>();
-  private writing: Promise<void> = Promise.resolve();
+  private readonly writer: EventWriter;
+  /** Background tasks that record events (a catch-up at start), which `flush` waits for. */
+  private tasks: Promise<unknown>[] = [];
   /** The store as readers see it: reads and searches, no writes. */
   readonly readOnly: Store;
 
   constructor(
     private readonly store: Store,
     private readonly serverName: string,
-    private readonly logger?: Logger,
+    logger?: Logger,
   ) {
     this.readOnly = new ReadOnlyStore(store);
+    this.writer = isEventWriter(store) ? store : new BatchedStoreWriter(store, logger);
   }
 
-  /** Records one request; written with the next batch. */
+  /** Records one request. */
   record(record: AccessRecord): void {
-    this.append(auditEventOf(record, this.serverName));
+    this.writer.write(auditEventOf(record, this.serverName, randomUUID(), new Date().toISOString()), false);
   }
 
-  /**
-   * Records an event the server shaped itself (its own id, or a fresh one); written with the next batch. Only the
-   * id and time are set here: serializing and indexing wait for the batch, after the response has left.
-   */
+  /** Records an event the server shaped itself (its own id, or a fresh one). */
   append(shaped: AuditEvent): void {
     const event: AuditEvent = { ...shaped, id: shaped.id ?? randomUUID(), meta: { ...shaped.meta, versionId: '1', lastUpdated: new Date().toISOString() } };
-    if (shaped.id !== undefined) this.chosenIds.add(event);
-    this.pending.push(event);
-    if (this.pending.length === 1) this.writing = this.writing.then(() => this.writeBatch());
+    this.writer.write(event, shaped.id !== undefined);
   }
 
-  /** Whether an event with this id is already in the store (pending ones are not). */
+  /** Whether an event with this id is already in the store. */
   async has(id: string): Promise<boolean> {
     return (await this.store.read('AuditEvent', id)) !== undefined;
   }
@@ -54,52 +49,18 @@ export class AuditTrail {
 
   /** Resolves once everything recorded so far (and by the tasks `includeInFlush` named) is in the store. */
   async flush(): Promise<void> {
-    for (;;) {
-      if (this.pending.length > 0) this.writing = this.writing.then(() => this.writeBatch());
-      const current = this.writing;
-      await current;
-      if (current === this.writing && this.pending.length === 0) return;
+    while (this.tasks.length > 0) {
+      const tasks = this.tasks;
+      this.tasks = [];
+      await Promise.allSettled(tasks);
     }
+    await this.writer.flush();
   }
 
   /** Makes `flush` wait for a task that records events in the background (a catch-up at start). */
   includeInFlush(task: Promise<unknown>): void {
-    this.writing = this.writing.then(() => task.then(() => undefined, () => undefined));
+    this.tasks.push(task);
   }
-
-  private async writeBatch(): Promise<void> {
-    const batch = this.pending;
-    this.pending = [];
-    if (batch.length === 0) return;
-    try {
-      const events = await this.withoutRecorded(batch);
-      await this.store.commit(events.map(storeWriteOf));
-    } catch (err) {
-      this.logger?.error({ err, events: batch.length }, 'audit events could not be written');
-    }
-  }
-
-  /**
-   * The batch without events already recorded: an id the server chose (a disclosure ledger entry's hash) may come
-   * again, and a second copy would refuse the whole batch. Fresh ids are never looked up.
-   */
-  private async withoutRecorded(batch: AuditEvent[]): Promise<AuditEvent[]> {
-    const chosen = new Set<string>();
-    const events: AuditEvent[] = [];
-    for (const event of batch) {
-      if (this.chosenIds.has(event)) {
-        if (chosen.has(event.id!) || (await this.has(event.id!))) continue;
-        chosen.add(event.id!);
-      }
-      events.push(event);
-    }
-    return events;
-  }
-}
-
-function storeWriteOf(event: AuditEvent): StoreWrite {
-  const lastUpdated = new Date(event.meta!.lastUpdated!);
-  return { type: 'AuditEvent', id: event.id!, vid: 1, lastUpdated, deleted: false, json: JSON.stringify(event), expectedVid: 0, index: extractIndexEntries(event) };
 }
 
 class ReadOnlyStore implements Store {

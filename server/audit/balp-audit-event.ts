@@ -47,16 +47,22 @@ function actionOf(record: AccessRecord): NonNullable<AuditEvent['action']> {
   return ACTION[record.method] ?? 'E';
 }
 
-/** The AuditEvent of one request at the server named `serverName`. */
-export function auditEventOf(record: AccessRecord, serverName: string): AuditEvent {
+/** The AuditEvent of one request at the server named `serverName`, stored under `id` at `lastUpdated`. */
+export function auditEventOf(record: AccessRecord, serverName: string, id: string, lastUpdated: string): AuditEvent {
   const outcome: AuditEvent['outcome'] = record.status < 400 ? '0' : record.status < 500 ? '4' : '8';
   const agent: AuditEventAgent[] = [
-    {
-      type: { coding: [{ system: DCM, code: '110153', display: 'Source Role ID' }] },
-      who: { identifier: { system: 'urn:vitrine:client', value: record.clientId ?? 'anonymous' }, display: record.role },
-      requestor: false,
-      network: record.clientAddress ? { address: record.clientAddress, type: '2' } : undefined,
-    },
+    record.clientAddress
+      ? {
+          type: { coding: [{ system: DCM, code: '110153', display: 'Source Role ID' }] },
+          who: { identifier: { system: 'urn:vitrine:client', value: record.clientId ?? 'anonymous' }, display: record.role },
+          requestor: false,
+          network: { address: record.clientAddress, type: '2' },
+        }
+      : {
+          type: { coding: [{ system: DCM, code: '110153', display: 'Source Role ID' }] },
+          who: { identifier: { system: 'urn:vitrine:client', value: record.clientId ?? 'anonymous' }, display: record.role },
+          requestor: false,
+        },
     {
       type: { coding: [{ system: DCM, code: '110152', display: 'Destination Role ID' }] },
       who: { display: serverName },
@@ -102,8 +108,9 @@ export function auditEventOf(record: AccessRecord, serverName: string): AuditEve
   }
   const event: AuditEvent = {
     resourceType: 'AuditEvent',
+    id,
     ...(record.purposeOfUse ? { purposeOfEvent: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-ActReason', code: record.purposeOfUse }] }] } : {}),
-    meta: { profile: [balpProfile(record)] },
+    meta: { versionId: '1', lastUpdated, profile: [balpProfile(record)] },
     type: { system: 'http://terminology.hl7.org/CodeSystem/audit-event-type', code: 'rest', display: 'Restful Operation' },
     subtype: [{ system: 'http://hl7.org/fhir/restful-interaction', code: record.interaction }],
     action: actionOf(record),
@@ -118,6 +125,5 @@ export function auditEventOf(record: AccessRecord, serverName: string): AuditEve
   };
   if (record.status >= 400) event.outcomeDesc = `${record.status}${record.reason ? ` ${record.reason}` : ''}`;
   if (record.requestId) event.extension = [{ url: 'urn:vitrine:request-id', valueString: record.requestId }];
-  if (!agent[0].network) delete agent[0].network;
   return event;
 }
