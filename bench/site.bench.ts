@@ -47,7 +47,9 @@ async function startSiteProcess(dir: string): Promise<{ base: string; child: Chi
       rateLimit: { requestsPerMinute: 10_000_000 },
     }),
   );
-  const child = spawn(process.execPath, [path.join(ROOT, 'bin/vitrine.js'), 'site', '--config', config], { stdio: ['ignore', 'ignore', 'inherit'] });
+  // BENCH_SITE_NODE_ARGS (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`) profiles the site process alone.
+  const nodeArgs = process.env.BENCH_SITE_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+  const child = spawn(process.execPath, [...nodeArgs, path.join(ROOT, 'bin/vitrine.js'), 'site', '--config', config], { stdio: ['ignore', 'ignore', 'inherit'] });
   const base = `http://127.0.0.1:${port}`;
   for (let i = 0; i < 200; i++) {
     try {
