@@ -2,7 +2,8 @@
  * A large synthetic clinical data set for the search benchmark, shaped like replicated Synthea: per patient one
  * Patient, Encounters, Conditions and many Observations, with LOINC/SNOMED codes, references and dates spread over
  * 2010–2023. Deterministic (the same `patients` gives the same resources), streamed, so a million resources never
- * sit in memory twice. Used until the seed generator (`vitrine seed generate`) can produce a million-resource site.
+ * sit in memory twice. The search matrix test and the MongoDB search bench use it; the 1M search bench uses the seed
+ * generator (`vitrine seed generate`).
  */
 import type { Condition, Encounter, Observation, Patient, Resource } from '@medplum/fhirtypes';
 

@@ -4,7 +4,9 @@
  * (PGlite) loaded with the same data in the same run, and a full scan of the data for scale.
  * The load writes StoreWrites (extractIndexEntries + serialized JSON) straight into the store in large commits:
  * validation is bypassed for the load, which the output says.
- * Size: BENCH_SEARCH_PATIENTS (default 5,000 patients = 1,000,000 resources). Run alone: npm run bench -- search.bench
+ * The data is the project's own generator's (`vitrine seed generate`, urban-academic profile, raw as generated: the
+ * load measures search, not de-identification). Size: BENCH_SEARCH_PATIENTS (default 10,000 patients ≈ 1,000,000
+ * resources). Run alone: npm run bench -- search.bench
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -20,10 +22,23 @@ import { parseSearchRequest } from '../server/search/parse.ts';
 import { EmbeddedStore } from '../server/store/embedded/embedded-store.ts';
 import type { StoreWrite } from '../server/store/types.ts';
 import type { BenchRow } from './bench-types.ts';
-import { patientResources, RESOURCES_PER_PATIENT } from './search-data.ts';
+import { generatePatients } from '../seed/generator/generate.ts';
+import { generatePatient } from '../seed/generator/patient-history.ts';
+import { loadSeedProfile } from '../seed/generator/profile.ts';
 import { PostgresJsonbPeer } from './search-peer.ts';
 
-const PATIENTS = Number(process.env.BENCH_SEARCH_PATIENTS ?? 5000);
+const PATIENTS = Number(process.env.BENCH_SEARCH_PATIENTS ?? 10_000);
+const SEED = 'search-bench';
+const PROFILE = loadSeedProfile('urban-academic');
+/** A year inside the profile's history (it ends at its referenceDate, 2025-06-30). */
+const YEAR = 2024;
+/** The patient read by id: one from the middle of the set. */
+const READ_PATIENT_ID = generatePatient(SEED, PROFILE, PATIENTS >> 1, 'relative')[0].resource.id!;
+
+/** The data set, one resource at a time (deterministic: the peer's load generates the same again). */
+function* benchResources(): Generator<Resource> {
+  for (const patient of generatePatients(SEED, PROFILE, PATIENTS, 'relative')) for (const { resource } of patient) yield resource;
+}
 const COMMIT_SIZE = 10_000;
 const LOINC = 'http://loinc.org';
 const CODE = '2339-0'; // glucose: a mid-frequency code
@@ -46,7 +61,7 @@ async function medianMs(fn: () => Promise<unknown>, runs = 7): Promise<number> {
 }
 
 /** Generates the data set and commits it to the store in large commits; extraction time is measured apart. */
-async function loadOurs(store: EmbeddedStore): Promise<{ ms: number; extractUs: number; bytes: number }> {
+async function loadOurs(store: EmbeddedStore): Promise<{ ms: number; extractUs: number; bytes: number; count: number }> {
   const lastUpdated = new Date('2024-06-01T00:00:00Z');
   const meta = { versionId: '1', lastUpdated: lastUpdated.toISOString() };
   let writes: StoreWrite[] = [];
@@ -60,23 +75,21 @@ async function loadOurs(store: EmbeddedStore): Promise<{ ms: number; extractUs: 
     ms += Number(process.hrtime.bigint() - started) / 1e6;
     writes = [];
   };
-  for (let p = 0; p < PATIENTS; p++) {
-    for (const resource of patientResources(p)) {
-      resource.meta = meta;
-      const started = process.hrtime.bigint();
-      const index = extractIndexEntries(resource);
-      const json = JSON.stringify(resource);
-      const took = process.hrtime.bigint() - started;
-      extractNs += took;
-      ms += Number(took) / 1e6;
-      bytes += json.length;
-      writes.push({ type: resource.resourceType, id: resource.id!, vid: 1, expectedVid: 0, lastUpdated, deleted: false, json, index });
-      if (writes.length >= COMMIT_SIZE) await flush();
-      if (++count % 100_000 === 0) log(`loaded ${count.toLocaleString('en-US')} resources (ours)`);
-    }
+  for (const resource of benchResources()) {
+    resource.meta = meta;
+    const started = process.hrtime.bigint();
+    const index = extractIndexEntries(resource);
+    const json = JSON.stringify(resource);
+    const took = process.hrtime.bigint() - started;
+    extractNs += took;
+    ms += Number(took) / 1e6;
+    bytes += json.length;
+    writes.push({ type: resource.resourceType, id: resource.id!, vid: 1, expectedVid: 0, lastUpdated, deleted: false, json, index });
+    if (writes.length >= COMMIT_SIZE) await flush();
+    if (++count % 100_000 === 0) log(`loaded ${count.toLocaleString('en-US')} resources (ours)`);
   }
   if (writes.length > 0) await flush();
-  return { ms, extractUs: Number(extractNs) / 1000 / count, bytes };
+  return { ms, extractUs: Number(extractNs) / 1000 / count, bytes, count };
 }
 
 /** The same data set (generated again: it is deterministic) into the peer, then its indexes. */
@@ -91,13 +104,11 @@ async function loadPeer(peer: PostgresJsonbPeer): Promise<number> {
     ms += Number(process.hrtime.bigint() - started) / 1e6;
     batch = [];
   };
-  for (let p = 0; p < PATIENTS; p++) {
-    for (const resource of patientResources(p)) {
-      resource.meta = meta;
-      batch.push(resource);
-      if (batch.length >= COMMIT_SIZE) await flush();
-      if (++count % 100_000 === 0) log(`loaded ${count.toLocaleString('en-US')} resources (peer)`);
-    }
+  for (const resource of benchResources()) {
+    resource.meta = meta;
+    batch.push(resource);
+    if (batch.length >= COMMIT_SIZE) await flush();
+    if (++count % 100_000 === 0) log(`loaded ${count.toLocaleString('en-US')} resources (peer)`);
   }
   if (batch.length > 0) await flush();
   const started = process.hrtime.bigint();
@@ -116,7 +127,7 @@ async function fullScanMs(store: EmbeddedStore): Promise<number> {
   let n = 0;
   for (const version of all) {
     const r = JSON.parse(version.json) as { code?: { coding?: { code?: string }[] }; effectiveDateTime?: string };
-    if (r.code?.coding?.some((c) => c.code === CODE) && (r.effectiveDateTime ?? '') >= '2020' && (r.effectiveDateTime ?? '') < '2021') n++;
+    if (r.code?.coding?.some((c) => c.code === CODE) && (r.effectiveDateTime ?? '') >= `${YEAR}` && (r.effectiveDateTime ?? '') < `${YEAR + 1}`) n++;
   }
   if (n < 0) throw new Error('unreachable');
   return Number(process.hrtime.bigint() - started) / 1e6;
@@ -146,7 +157,7 @@ function describe(result: unknown): string {
 const HEAP_NEEDED = 12e9;
 
 export async function benchSearch(): Promise<BenchRow[]> {
-  if (getHeapStatistics().heap_size_limit < HEAP_NEEDED && PATIENTS > 1000) return runWithLargerHeap();
+  if (getHeapStatistics().heap_size_limit < HEAP_NEEDED && PATIENTS > 2000) return runWithLargerHeap();
   return measureSearch();
 }
 
@@ -165,13 +176,13 @@ async function measureSearch(): Promise<BenchRow[]> {
   const dir = await mkdtemp(join(tmpdir(), 'vitrine-search-bench-'));
   const store = new EmbeddedStore({ dir, compactEvery: Number.MAX_SAFE_INTEGER });
   await store.open();
-  const resources = PATIENTS * RESOURCES_PER_PATIENT;
   const rows: BenchRow[] = [];
   let peer: PostgresJsonbPeer | undefined;
   try {
-    log(`generating and loading ${resources.toLocaleString('en-US')} resources into the embedded store (validation bypassed for the load)`);
+    log(`generating ${PATIENTS.toLocaleString('en-US')} patients and loading them into the embedded store (validation bypassed for the load)`);
     const memoryBefore = liveMemoryBytes();
     const load = await loadOurs(store);
+    const resources = load.count;
     // Measured before the peer exists: its WebAssembly memory is external memory too.
     const storeBytes = liveMemoryBytes() - memoryBefore;
     log('loading the same resources into the peer');
@@ -192,8 +203,8 @@ async function measureSearch(): Promise<BenchRow[]> {
       {
         name: 'token + one-year date count',
         target: 20,
-        ours: search(store, 'Observation', `code=${LOINC}|${CODE}&date=ge2020-01-01&date=lt2021-01-01&_summary=count`),
-        peer: () => loaded.tokenDateCount(LOINC, CODE, '2020-01-01', '2021-01-01'),
+        ours: search(store, 'Observation', `code=${LOINC}|${CODE}&date=ge${YEAR}-01-01&date=lt${YEAR + 1}-01-01&_summary=count`),
+        peer: () => loaded.tokenDateCount(LOINC, CODE, `${YEAR}-01-01`, `${YEAR + 1}-01-01`),
       },
       {
         name: '_has cohort count, two criteria',
@@ -203,7 +214,7 @@ async function measureSearch(): Promise<BenchRow[]> {
       },
       { name: 'date-sorted first page (_count=10)', target: 2, ours: search(store, 'Observation', `code=${LOINC}|${CODE}&_sort=-date&_count=10`), peer: () => loaded.sortedFirstPage(LOINC, CODE) },
       { name: '_include first page', ours: search(store, 'Observation', `code=${LOINC}|${CODE}&_count=10&_include=Observation:subject`), peer: () => loaded.firstPageWithSubjects(LOINC, CODE) },
-      { name: 'read by id', ours: () => store.read('Patient', `p${PATIENTS >> 1}`), peer: () => loaded.readById('Patient', `p${PATIENTS >> 1}`) },
+      { name: 'read by id', ours: () => store.read('Patient', READ_PATIENT_ID), peer: () => loaded.readById('Patient', READ_PATIENT_ID) },
     ];
     for (const shape of shapes) {
       log(`measuring ${shape.name}: ours ${describe(await shape.ours())}, peer ${describe(await shape.peer())}`);
