@@ -21,8 +21,8 @@ describe('verified token cache', () => {
     now += 61_000;
     await verify(good);
     assert.equal(calls, 2, 'expired: verified again (and the verifier refuses it in real life)');
-    await assert.rejects(verify('bad'));
-    await assert.rejects(verify('bad'));
+    await assert.rejects(async () => verify('bad'));
+    await assert.rejects(async () => verify('bad'));
     assert.equal(calls, 4);
   });
 });

@@ -8,18 +8,21 @@ import type { Caller } from '../fhir/context.ts';
 
 const MAX_ENTRIES = 10_000;
 
+/** `verify`, remembering what it verified; a remembered token is answered at once (no promise). */
 export function cacheVerifiedTokens<T extends { caller: Caller }>(verify: (token: string) => Promise<T>, now: () => number = Date.now) {
   const verified = new Map<string, { result: T; expiresAt: number }>();
-  return async (token: string): Promise<T> => {
+  return (token: string): T | Promise<T> => {
     const hit = verified.get(token);
     if (hit && hit.expiresAt > now()) return hit.result;
     if (hit) verified.delete(token);
-    const result = await verify(token); // throws for an invalid or expired token: nothing is cached
-    const exp = decodeJwt(token).exp;
-    if (typeof exp === 'number') {
-      if (verified.size >= MAX_ENTRIES) verified.delete(verified.keys().next().value!);
-      verified.set(token, { result, expiresAt: exp * 1000 });
-    }
-    return result;
+    // Throws for an invalid or expired token: nothing is cached.
+    return verify(token).then((result) => {
+      const exp = decodeJwt(token).exp;
+      if (typeof exp === 'number') {
+        if (verified.size >= MAX_ENTRIES) verified.delete(verified.keys().next().value!);
+        verified.set(token, { result, expiresAt: exp * 1000 });
+      }
+      return result;
+    });
   };
 }

@@ -87,7 +87,7 @@ function matchRouteFor(req: FhirRequest, ctx: FhirContext): { route: Route; para
 
 /** The route a method and path select, or the right error: 404 unknown type or path, 405 wrong method. */
 export function matchRoute(method: string, path: string): { route: Route; params: RouteParams } {
-  const segments = path === '' ? [] : path.split('/');
+  const segments = pathSegments(path);
   let unknownTypeName: string | undefined;
   let pathMatched = false;
   for (const route of routes) {
@@ -105,14 +105,23 @@ export function matchRoute(method: string, path: string): { route: Route; params
   throw notFound(`No FHIR interaction at /${path}`);
 }
 
+/** The path's segments, each decoded once when a route first needs it (a malformed escape throws only then). */
+function pathSegments(path: string): { length: number; at(i: number): string } {
+  const raw = path === '' ? [] : path.split('/');
+  const decoded: (string | undefined)[] = [];
+  return { length: raw.length, at: (i) => (decoded[i] ??= raw[i].includes('%') ? decodeURIComponent(raw[i]) : raw[i]) };
+}
+
 /** Params when the segments fit the pattern, 'no' when they do not, or the name of an unknown resource type. */
-function matchSegments(pattern: string[], segments: string[]): RouteParams | 'no' | string {
+function matchSegments(pattern: string[], segments: { length: number; at(i: number): string }): RouteParams | 'no' | string {
   if (pattern.length !== segments.length) return 'no';
+  // Literal segments first: most routes of the right length differ there, and comparing costs nothing.
+  for (let i = 0; i < pattern.length; i++) if (!pattern[i].startsWith('{') && pattern[i] !== segments.at(i)) return 'no';
   const params: RouteParams = {};
   let badType: string | undefined;
   for (let i = 0; i < pattern.length; i++) {
     const want = pattern[i];
-    const got = decodeURIComponent(segments[i]);
+    const got = segments.at(i);
     if (want === '{type}' || want === '{compartmentType}') {
       if (!/^[A-Z][A-Za-z]{1,63}$/.test(got)) return 'no';
       if (!isResourceType(got)) badType ??= got;
@@ -120,8 +129,6 @@ function matchSegments(pattern: string[], segments: string[]): RouteParams | 'no
     } else if (want === '{id}' || want === '{vid}') {
       if (!isValidId(got)) return 'no';
       params[want === '{id}' ? 'id' : 'vid'] = got;
-    } else if (want !== got) {
-      return 'no';
     }
   }
   return badType ?? params;
