@@ -87,7 +87,7 @@ function matchRouteFor(req: FhirRequest, ctx: FhirContext): { route: Route; para
 
 /** The route a method and path select, or the right error: 404 unknown type or path, 405 wrong method. */
 export function matchRoute(method: string, path: string): { route: Route; params: RouteParams } {
-  const segments = pathSegments(path);
+  const segments = new PathSegments(path);
   let unknownTypeName: string | undefined;
   let pathMatched = false;
   for (const route of routes) {
@@ -105,15 +105,23 @@ export function matchRoute(method: string, path: string): { route: Route; params
   throw notFound(`No FHIR interaction at /${path}`);
 }
 
-/** The path's segments, each decoded once when a route first needs it (a malformed escape throws only then). */
-function pathSegments(path: string): { length: number; at(i: number): string } {
-  const raw = path === '' ? [] : path.split('/');
-  const decoded: (string | undefined)[] = [];
-  return { length: raw.length, at: (i) => (decoded[i] ??= raw[i].includes('%') ? decodeURIComponent(raw[i]) : raw[i]) };
+/** A path's segments, each decoded once when a route first needs it (a malformed escape throws only then). */
+class PathSegments {
+  private readonly raw: string[];
+  private readonly decoded: (string | undefined)[] = [];
+  constructor(path: string) {
+    this.raw = path === '' ? [] : path.split('/');
+  }
+  get length(): number {
+    return this.raw.length;
+  }
+  at(i: number): string {
+    return (this.decoded[i] ??= this.raw[i].includes('%') ? decodeURIComponent(this.raw[i]) : this.raw[i]);
+  }
 }
 
 /** Params when the segments fit the pattern, 'no' when they do not, or the name of an unknown resource type. */
-function matchSegments(pattern: string[], segments: { length: number; at(i: number): string }): RouteParams | 'no' | string {
+function matchSegments(pattern: string[], segments: PathSegments): RouteParams | 'no' | string {
   if (pattern.length !== segments.length) return 'no';
   // Literal segments first: most routes of the right length differ there, and comparing costs nothing.
   for (let i = 0; i < pattern.length; i++) if (!pattern[i].startsWith('{') && pattern[i] !== segments.at(i)) return 'no';

@@ -54,12 +54,16 @@ export function createSiteApp(options: SiteAppOptions): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
-  app.use(requestId);
-  app.use(requestLog(logger));
-  // Cross-origin reads are what CORS grants SMART apps; helmet's same-origin default would undo it.
-  app.use(securityHeaders({ crossOriginResourcePolicy: { policy: 'cross-origin' } }));
-  app.use(corsForOrigins(options.cors?.origins ?? []));
-  if (options.audit) app.use(auditRequests(options.audit));
+  app.use(
+    runSteps(
+      requestId,
+      requestLog(logger),
+      // Cross-origin reads are what CORS grants SMART apps; helmet's same-origin default would undo it.
+      securityHeaders({ crossOriginResourcePolicy: { policy: 'cross-origin' } }),
+      corsForOrigins(options.cors?.origins ?? []), // a preflight is answered here, and not audited
+      ...(options.audit ? [auditRequests(options.audit)] : []),
+    ),
+  );
   // Every aggregate release or refusal also becomes an AuditEvent administrators can search.
   if (options.audit && options.disclosure) {
     mirrorDisclosureLedger(options.disclosure.ledger, options.audit, logger).catch((err: unknown) => logger.error({ err }, 'disclosure ledger not mirrored into the audit trail'));

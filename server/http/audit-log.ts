@@ -8,13 +8,36 @@ import type { AuditTrail } from '../audit/audit-trail.ts';
 import type { Caller } from '../fhir/context.ts';
 import { toOperationOutcomeError } from '../fhir/outcomes.ts';
 import { matchRoute } from '../fhir/routes.ts';
+import type { RequestStep } from './request-steps.ts';
 
 export function auditRequests(trail: AuditTrail, classify: ClassifyRequest = classifySiteRequest) {
-  return (req: Request, res: Response, next: NextFunction): void => {
-    if (!req.path.startsWith('/fhir') && !req.path.startsWith('/auth')) return next();
-    const at = new Date();
-    res.on('finish', () => trail.record(accessRecord(req, res, at, classify)));
-    next();
+  const describe = (facts: AnsweredRequest) => accessRecord(facts, classify);
+  return ((req: Request, res: Response): void => {
+    if (!req.path.startsWith('/fhir') && !req.path.startsWith('/auth')) return;
+    const at = Date.now();
+    res.on('finish', () => trail.record(answeredRequest(req, res, at), describe));
+  }) satisfies RequestStep;
+}
+
+/** What a request's record needs, kept when it is answered (the request and response themselves are let go). */
+interface AnsweredRequest {
+  method: string;
+  url: string;
+  status: number;
+  reason?: string;
+  caller?: Caller;
+  clientAddress?: string;
+  requestId?: string;
+  /** A form body (POST _search): its parameters are part of the query. */
+  form?: string;
+  at: number;
+}
+
+function answeredRequest(req: Request, res: Response, at: number): AnsweredRequest {
+  return {
+    method: req.method, url: req.originalUrl, status: res.statusCode, reason: res.locals.auditReason as string | undefined,
+    caller: (res.locals.caller ?? res.locals.auditCaller) as Caller | undefined, clientAddress: clientAddressOf(req), requestId: res.locals.requestId as string | undefined,
+    form: typeof req.body === 'string' && req.body ? req.body : undefined, at,
   };
 }
 
@@ -32,12 +55,17 @@ export function noteFailureForAudit(err: unknown, _req: Request, res: Response, 
   next(err);
 }
 
-function accessRecord(req: Request, res: Response, at: Date, classify: ClassifyRequest): AccessRecord {
-  const caller = (res.locals.caller ?? res.locals.auditCaller) as Caller | undefined;
-  const [path, query] = splitUrl(req.originalUrl);
+/** req.ip; without a trusted proxy that is the socket's address, which needs no look at forwarding headers. */
+function clientAddressOf(req: Request): string | undefined {
+  return req.app.get('trust proxy') ? req.ip : req.socket.remoteAddress;
+}
+
+function accessRecord(answered: AnsweredRequest, classify: ClassifyRequest): AccessRecord {
+  const { caller, method } = answered;
+  const [path, query] = splitUrl(answered.url);
   const record: AccessRecord = {
-    interaction: 'unknown', method: req.method, url: req.originalUrl, status: res.statusCode, reason: res.locals.auditReason as string | undefined,
-    clientId: caller?.clientId, onBehalfOf: caller?.onBehalfOf, purposeOfUse: caller?.purposeOfUse, role: caller?.role, patient: caller?.patient, clientAddress: req.ip, requestId: res.locals.requestId as string | undefined, at,
+    interaction: 'unknown', method, url: answered.url, status: answered.status, reason: answered.reason,
+    clientId: caller?.clientId, onBehalfOf: caller?.onBehalfOf, purposeOfUse: caller?.purposeOfUse, role: caller?.role, patient: caller?.patient, clientAddress: answered.clientAddress, requestId: answered.requestId, at: new Date(answered.at),
   };
   if (path.startsWith('/auth/')) {
     record.interaction = path.slice('/auth/'.length);
@@ -45,12 +73,12 @@ function accessRecord(req: Request, res: Response, at: Date, classify: ClassifyR
   }
   const fhirPath = path.replace(/^\/fhir\/?/, '').replace(/\/+$/, '');
   try {
-    const params = classify(req.method === 'HEAD' ? 'GET' : req.method, fhirPath);
+    const params = classify(method === 'HEAD' ? 'GET' : method, fhirPath);
     record.interaction = params.interaction;
     if (params.type && params.id) record.resource = `${params.type}/${params.id}`;
     if ((params.compartmentType || params.type === 'Patient') && params.id) record.patient ??= params.id;
     if (params.interaction.startsWith('search') || params.interaction === 'operation' || params.interaction.startsWith('history')) {
-      record.query = typeof req.body === 'string' && req.body ? [query, req.body].filter(Boolean).join('&') : query;
+      record.query = answered.form ? [query, answered.form].filter(Boolean).join('&') : query;
     }
   } catch {
     // No such route: the record keeps `unknown` and the URL.

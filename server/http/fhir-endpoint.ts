@@ -36,12 +36,13 @@ function toFhirRequest(req: Request, method: FhirRequest['method']): FhirRequest
     body = undefined;
   }
   const headers: Record<string, string | undefined> = {};
-  for (const name of FORWARDED_HEADERS) headers[name] = req.get(name);
+  for (const name of FORWARDED_HEADERS) headers[name] = req.headers[name] as string | undefined;
   return { method, path, params, body, headers };
 }
 
 /** Query parameters as ordered string pairs from the raw URL: never objects (`?_id[$ne]=x` stays a plain name). */
 export function queryPairs(originalUrl: string): SearchPairs {
-  const query = originalUrl.includes('?') ? originalUrl.slice(originalUrl.indexOf('?') + 1) : '';
-  return [...new URLSearchParams(query)].filter(([name]) => !PRESENTATION.has(name));
+  const q = originalUrl.indexOf('?');
+  if (q < 0) return [];
+  return [...new URLSearchParams(originalUrl.slice(q + 1))].filter(([name]) => !PRESENTATION.has(name));
 }

@@ -51,10 +51,7 @@ export function createHubApp(state: HubState, logger: Logger, publicUrl?: string
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
-  app.use(requestId);
-  app.use(requestLog(logger));
-  app.use(securityHeaders());
-  if (state.audit) app.use(auditRequests(state.audit, classifyHubRequest));
+  app.use(runSteps(requestId, requestLog(logger), securityHeaders(), ...(state.audit ? [auditRequests(state.audit, classifyHubRequest)] : [])));
   mountAuthRoutes(app, { auth: state.auth, publicUrl, serverName: 'Vitrine hub' });
 
   app.get('/healthz', (_req, res) => void res.json({ status: 'ok', sites: state.sites.map((s) => ({ name: s.name, circuit: s.breaker.state })) }));

@@ -1,9 +1,9 @@
 /** One structured log line per request, written when the response has been sent. */
-import type { NextFunction, Request, Response } from 'express';
 import type { Logger } from 'pino';
+import type { RequestStep } from './request-steps.ts';
 
-export function requestLog(logger: Logger) {
-  return (req: Request, res: Response, next: NextFunction): void => {
+export function requestLog(logger: Logger): RequestStep {
+  return (req, res) => {
     const started = process.hrtime.bigint();
     res.on('finish', () => {
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
@@ -12,6 +12,5 @@ export function requestLog(logger: Logger) {
         'request',
       );
     });
-    next();
   };
 }

@@ -10,15 +10,20 @@ import type { NextFunction, Request, Response } from 'express';
 export type RequestStep = (req: Request, res: Response) => void | Promise<void>;
 
 export function runSteps(...steps: RequestStep[]) {
-  return async (req: Request, res: Response, next: NextFunction): Promise<void> => {
+  return (req: Request, res: Response, next: NextFunction): void | Promise<void> => runFrom(steps, 0, req, res, next);
+}
+
+/** Runs the steps from `first` on; a step that answered the request (a CORS preflight, the handler) ends the run. */
+function runFrom(steps: RequestStep[], first: number, req: Request, res: Response, next: NextFunction): void | Promise<void> {
+  for (let i = first; i < steps.length; i++) {
+    let pending: void | Promise<void>;
     try {
-      for (const step of steps) {
-        const pending = step(req, res);
-        if (pending) await pending;
-      }
+      pending = steps[i](req, res);
     } catch (err) {
       return next(err);
     }
-    if (!res.headersSent) next();
-  };
+    if (pending) return pending.then(() => runFrom(steps, i + 1, req, res, next), next);
+    if (res.headersSent) return;
+  }
+  next();
 }

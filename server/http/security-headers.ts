@@ -3,22 +3,22 @@
  * step: for a configuration without per-request directive functions (nonces) helmet sets the same headers on
  * every response, and its thirteen middlewares cost a router turn each on every request.
  */
-import type { NextFunction, Request, Response } from 'express';
+import type { Request, Response } from 'express';
 import helmet, { type HelmetOptions } from 'helmet';
+import type { RequestStep } from './request-steps.ts';
 
 type HeaderChange = [name: string, value: string | number | readonly string[] | undefined];
 
-export function securityHeaders(options?: HelmetOptions) {
+export function securityHeaders(options?: HelmetOptions): RequestStep {
   const changes = helmetHeaderChanges(options, '/a');
   if (JSON.stringify(changes) !== JSON.stringify(helmetHeaderChanges(options, '/b'))) {
     throw new Error('securityHeaders: these helmet options set different headers per request; use helmet() itself');
   }
-  return (_req: Request, res: Response, next: NextFunction): void => {
+  return (_req, res) => {
     for (const [name, value] of changes) {
       if (value === undefined) res.removeHeader(name);
       else res.setHeader(name, value);
     }
-    next();
   };
 }
 
