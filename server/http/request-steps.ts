@@ -22,7 +22,7 @@ function runFrom(steps: RequestStep[], first: number, req: Request, res: Respons
     } catch (err) {
       return next(err);
     }
-    if (pending) return pending.then(() => runFrom(steps, i + 1, req, res, next), next);
+    if (pending) return pending.then(() => (res.headersSent ? undefined : runFrom(steps, i + 1, req, res, next)), next);
     if (res.headersSent) return;
   }
   next();
