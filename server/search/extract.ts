@@ -46,6 +46,8 @@ interface CompiledParameter {
   def: SearchParameterDefinition;
   expression: CompiledExpression;
   components?: CompiledComponent[];
+  /** The parameter's presence key, made once: one string every resource with a value shares. */
+  presence: string;
 }
 
 const compiledByType = new Map<string, CompiledParameter[]>();
@@ -61,7 +63,7 @@ export function extractIndexEntries(resource: Resource): IndexEntries {
     const added = param.components
       ? addCompositeValues(entries, param.def.code, values, param.components)
       : ADDERS[param.def.type]!(entries, param.def.code, values);
-    if (added) entries.tok.push(presenceKey(param.def.code));
+    if (added) entries.tok.push(param.presence);
   }
   entries.tok = [...new Set(entries.tok)];
   entries.ref = [...new Set(entries.ref)];
@@ -99,7 +101,8 @@ const COMPOSITE_FIRST_TYPES = new Set<SearchParamType>(['token', 'reference', 'u
 
 function compileParameter(def: SearchParameterDefinition): CompiledParameter | undefined {
   const expression = compileExpression(def.expression!, def.base);
-  if (def.type !== 'composite') return ADDERS[def.type] ? { def, expression } : undefined;
+  const presence = presenceKey(def.code);
+  if (def.type !== 'composite') return ADDERS[def.type] ? { def, expression, presence } : undefined;
   const context = def.expression!.replace(/^\(+/, '').split(' ')[0];
   const components = (def.components ?? []).map((c) => ({
     type: componentType(c.definition, def.base),
@@ -107,7 +110,7 @@ function compileParameter(def: SearchParameterDefinition): CompiledParameter | u
   }));
   // Indexed composites: a token, reference or uri first, then any indexable type (code-value-quantity, relationship, ...).
   if (components.length !== 2 || !COMPOSITE_FIRST_TYPES.has(components[0].type!) || !components[1].type || !ADDERS[components[1].type]) return undefined;
-  return { def, expression, components };
+  return { def, expression, components, presence };
 }
 
 /**
