@@ -66,17 +66,27 @@ export const routes: Route[] = [
   ...operations.flatMap((op) => op.routes),
 ];
 
-/** Finds the route for a request and runs it; `dispatch` is also how Bundle entries run. */
-export async function dispatch(req: FhirRequest, ctx: FhirContext): Promise<FhirResponse> {
-  const { route, params } = matchRouteFor(req, ctx);
-  return route.handler(req, authorizeRoute(route, params, req, ctx), params);
+/** The route a request selected, and its parameters. */
+export interface MatchedRoute {
+  route: Route;
+  params: RouteParams;
+}
+
+/**
+ * Finds the route for a request and runs it; `dispatch` is also how Bundle entries run. `onRoute` hears which
+ * route it was (the HTTP layer's audit record names the interaction without matching the path again).
+ */
+export async function dispatch(req: FhirRequest, ctx: FhirContext, onRoute?: (matched: MatchedRoute) => void): Promise<FhirResponse> {
+  const matched = matchRouteFor(req, ctx);
+  onRoute?.(matched);
+  return matched.route.handler(req, authorizeRoute(matched.route, matched.params, req, ctx), matched.params);
 }
 
 /**
  * A federation caller asking for something the site does not serve ($everything, $export, a made-up path) gets
  * the same 403 as for any row-level request, naming the rule — not a 404 that would map what exists.
  */
-function matchRouteFor(req: FhirRequest, ctx: FhirContext): { route: Route; params: RouteParams } {
+function matchRouteFor(req: FhirRequest, ctx: FhirContext): MatchedRoute {
   try {
     return matchRoute(req.method, req.path);
   } catch (err) {
@@ -86,7 +96,7 @@ function matchRouteFor(req: FhirRequest, ctx: FhirContext): { route: Route; para
 }
 
 /** The route a method and path select, or the right error: 404 unknown type or path, 405 wrong method. */
-export function matchRoute(method: string, path: string): { route: Route; params: RouteParams } {
+export function matchRoute(method: string, path: string): MatchedRoute {
   const segments = new PathSegments(path);
   let unknownTypeName: string | undefined;
   let pathMatched = false;

@@ -21,7 +21,7 @@ import type { AuditTrail } from '../audit/audit-trail.ts';
 import type { SiteIngest } from '../ingest/site-ingest.ts';
 import { auditRequests, noteFailureForAudit } from './audit-log.ts';
 import { mirrorDisclosureLedger } from '../audit/mirror-disclosure-ledger.ts';
-import { mountAuthRoutes } from './auth-routes.ts';
+import { mountAuthRoutes, mountDiscoveryRoutes } from './auth-routes.ts';
 import { requireBearerToken } from './bearer-auth.ts';
 import { acceptVouchedIdentity } from './vouched-identity.ts';
 import { corsForOrigins } from './cors.ts';
@@ -69,13 +69,7 @@ export function createSiteApp(options: SiteAppOptions): express.Express {
     mirrorDisclosureLedger(options.disclosure.ledger, options.audit, logger).catch((err: unknown) => logger.error({ err }, 'disclosure ledger not mirrored into the audit trail'));
   }
   const rateLimit = rateLimitPerClient(options.rateLimit?.requestsPerMinute ?? 1200);
-  app.use('/auth', runSteps(rateLimit));
-  mountAuthRoutes(app, { auth: options.auth, publicUrl: options.publicUrl, serverName: options.name ?? 'Vitrine site', patients: patientChoices(store) });
-
-  app.get('/healthz', async (_req, res) => {
-    await store.count({ type: 'Patient', deleted: false });
-    res.json({ status: 'ok' });
-  });
+  mountDiscoveryRoutes(app, { auth: options.auth, publicUrl: options.publicUrl });
 
   const contextFor = (req: express.Request): FhirContext => ({
     caller: req.res!.locals.caller,
@@ -103,6 +97,12 @@ export function createSiteApp(options: SiteAppOptions): express.Express {
       fhirEndpoint(contextFor),
     ),
   );
+  app.get('/healthz', async (_req, res) => {
+    await store.count({ type: 'Patient', deleted: false });
+    res.json({ status: 'ok' });
+  });
+  app.use('/auth', runSteps(rateLimit));
+  mountAuthRoutes(app, { auth: options.auth, publicUrl: options.publicUrl, serverName: options.name ?? 'Vitrine site', patients: patientChoices(store) });
   app.use((req, _res, next) => next(notFoundRoute(req.path)));
   app.use(noteFailureForAudit);
   app.use(errorHandler(logger));

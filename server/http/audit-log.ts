@@ -7,7 +7,7 @@ import type { AccessRecord } from '../audit/balp-audit-event.ts';
 import type { AuditTrail } from '../audit/audit-trail.ts';
 import type { Caller } from '../fhir/context.ts';
 import { toOperationOutcomeError } from '../fhir/outcomes.ts';
-import { matchRoute } from '../fhir/routes.ts';
+import { matchRoute, type MatchedRoute } from '../fhir/routes.ts';
 import type { RequestStep } from './request-steps.ts';
 
 export function auditRequests(trail: AuditTrail, classify: ClassifyRequest = classifySiteRequest) {
@@ -30,6 +30,8 @@ interface AnsweredRequest {
   requestId?: string;
   /** A form body (POST _search): its parameters are part of the query. */
   form?: string;
+  /** The FHIR route that served it (fhir-endpoint.ts), when one did. */
+  route?: MatchedRoute;
   at: number;
 }
 
@@ -37,7 +39,7 @@ function answeredRequest(req: Request, res: Response, at: number): AnsweredReque
   return {
     method: req.method, url: req.originalUrl, status: res.statusCode, reason: res.locals.auditReason as string | undefined,
     caller: (res.locals.caller ?? res.locals.auditCaller) as Caller | undefined, clientAddress: clientAddressOf(req), requestId: res.locals.requestId as string | undefined,
-    form: typeof req.body === 'string' && req.body ? req.body : undefined, at,
+    form: typeof req.body === 'string' && req.body ? req.body : undefined, route: res.locals.route as MatchedRoute | undefined, at,
   };
 }
 
@@ -73,7 +75,7 @@ function accessRecord(answered: AnsweredRequest, classify: ClassifyRequest): Acc
   }
   const fhirPath = path.replace(/^\/fhir\/?/, '').replace(/\/+$/, '');
   try {
-    const params = classify(method === 'HEAD' ? 'GET' : method, fhirPath);
+    const params = answered.route ? { interaction: answered.route.route.interaction, ...answered.route.params } : classify(method === 'HEAD' ? 'GET' : method, fhirPath);
     record.interaction = params.interaction;
     if (params.type && params.id) record.resource = `${params.type}/${params.id}`;
     if ((params.compartmentType || params.type === 'Patient') && params.id) record.patient ??= params.id;

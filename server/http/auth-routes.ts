@@ -29,8 +29,8 @@ export function originOf(req: Request, publicUrl?: string): string {
   return publicUrl ? new URL(publicUrl).origin : `${req.protocol}://${req.get('host')}`;
 }
 
-/** Mounts the SMART authorization routes on an app (the site's, and the hub's). */
-export function mountAuthRoutes(app: express.Express, options: AuthRoutesOptions): void {
+/** Mounts SMART discovery on an app (the site's, and the hub's): before /fhir, which would ask for a token. */
+export function mountDiscoveryRoutes(app: express.Express, options: Pick<AuthRoutesOptions, 'auth' | 'publicUrl'>): void {
   const { auth } = options;
   const discovery = (req: Request, res: Response) => {
     // JSON whatever Accept says: SMART clients send all kinds.
@@ -39,6 +39,11 @@ export function mountAuthRoutes(app: express.Express, options: AuthRoutesOptions
   };
   app.get('/.well-known/smart-configuration', discovery);
   app.get('/fhir/.well-known/smart-configuration', discovery);
+}
+
+/** Mounts the authorization server's routes under /auth on an app (after /fhir: FHIR requests need not pass them). */
+export function mountAuthRoutes(app: express.Express, options: AuthRoutesOptions): void {
+  const { auth } = options;
   app.get('/auth/jwks', (_req, res) => void res.type('application/json').send(JSON.stringify({ keys: [auth.key.publicJwk] })));
 
   app.post('/auth/token', form, async (req, res) => {

@@ -19,7 +19,7 @@ export function fhirEndpoint(contextFor: ContextFactory): RequestStep {
   return async (req, res) => {
     const method = req.method === 'HEAD' ? 'GET' : req.method;
     if (!METHODS.has(method)) throw methodNotAllowed(req.method, req.originalUrl);
-    const response = await dispatch(toFhirRequest(req, method as FhirRequest['method']), contextFor(req));
+    const response = await dispatch(toFhirRequest(req, method as FhirRequest['method']), contextFor(req), (matched) => void (res.locals.route = matched));
     if (response.headers) for (const name in response.headers) res.setHeader(name, response.headers[name]);
     sendResource(res, response.status, response.resource, response.json);
   };

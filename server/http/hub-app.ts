@@ -9,7 +9,7 @@ import { hubDispatch } from '../federation/hub-dispatch.ts';
 import type { AuditTrail } from '../audit/audit-trail.ts';
 import { matchHubRoute } from '../federation/hub-routes.ts';
 import { auditRequests, noteFailureForAudit, type ClassifyRequest } from './audit-log.ts';
-import { mountAuthRoutes } from './auth-routes.ts';
+import { mountAuthRoutes, mountDiscoveryRoutes } from './auth-routes.ts';
 import { requireBearerToken } from './bearer-auth.ts';
 import { negotiateResponseType, requireJsonBody } from './content-negotiation.ts';
 import { queryPairs } from './fhir-endpoint.ts';
@@ -52,6 +52,7 @@ export function createHubApp(state: HubState, logger: Logger, publicUrl?: string
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
   app.use(runSteps(requestId, requestLog(logger), securityHeaders(), ...(state.audit ? [auditRequests(state.audit, classifyHubRequest)] : [])));
+  mountDiscoveryRoutes(app, { auth: state.auth, publicUrl });
   mountAuthRoutes(app, { auth: state.auth, publicUrl, serverName: 'Vitrine hub' });
 
   app.get('/healthz', (_req, res) => void res.json({ status: 'ok', sites: state.sites.map((s) => ({ name: s.name, circuit: s.breaker.state })) }));
