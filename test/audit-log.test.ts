@@ -129,6 +129,29 @@ describe('audit log: the AuditEvents on disk', () => {
     await store.close();
   });
 
+  it('records events that come while the log is read back at start, after those on disk, each once', async () => {
+    const first = await openLog(dir);
+    const trail = new AuditTrail(first, 'test');
+    for (let i = 0; i < 5000; i++) trail.append({ ...readEvent(`Observation/r${i}`), id: i === 7 ? 'ledger-7' : undefined });
+    await trail.flush();
+    await first.close();
+
+    const reopened = await openLog(dir);
+    const during = new AuditTrail(reopened, 'test');
+    during.append(readEvent('Patient/early'));
+    during.append({ ...readEvent('Patient/again'), id: 'ledger-7' }); // on disk already: not recorded twice
+    during.append({ ...readEvent('Patient/ledger'), id: 'ledger-8' });
+    await during.flush();
+    assert.equal(await reopened.count({ type: 'AuditEvent', deleted: false }), 5002);
+    assert.equal(await reopened.count({ type: 'AuditEvent', ref: 'entity|Patient/early' }), 1);
+    assert.equal((await reopened.find({ filter: { type: 'AuditEvent', ref: 'entity|Patient/ledger' } }))[0].id, 'ledger-8');
+    assert.equal(await reopened.count({ type: 'AuditEvent', ref: 'entity|Patient/again' }), 0);
+    await reopened.close();
+    const third = await openLog(dir);
+    assert.equal(await third.count({ type: 'AuditEvent', deleted: false }), 5002);
+    await third.close();
+  });
+
   it('takes over the audit trail an earlier version kept in an embedded store', async () => {
     const legacy = new EmbeddedStore({ dir });
     await legacy.open();

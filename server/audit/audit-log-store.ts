@@ -14,7 +14,7 @@ import { toMemoryIndexEntries } from '../store/embedded/record-codec.ts';
 import { StoreConflictError, type Filter, type HistoryQuery, type Store, type StoredVersion, type StoreQuery, type StoreWrite } from '../store/types.ts';
 import { AuditEventIndex, EVENT_TYPE } from './audit-event-index.ts';
 import { countEvents, findEvents } from './audit-event-query.ts';
-import { EventSegments, type SegmentExtent } from './event-segments.ts';
+import { EventSegments, type EventLocation, type SegmentExtent } from './event-segments.ts';
 import { storeWriteOf, type EventWriter } from './event-writer.ts';
 import { migrateEmbeddedAuditStore } from './legacy-audit-store.ts';
 
@@ -33,8 +33,12 @@ export class AuditLogStore implements Store, EventWriter {
   private segments: EventSegments | undefined;
   /** Settles once the events already on disk are indexed. */
   private indexed: Promise<void> = Promise.resolve();
-  /** Events written while those on disk are still being indexed: they are indexed after them. */
-  private early: { write: StoreWrite; idChosen: boolean }[] | undefined;
+  /**
+   * Events recorded while those on disk are still being indexed, to index after them: their lines are written at
+   * once (kept here: the line, where it went, and its number among the lines taken), except for an event whose id
+   * the server chose, which waits whole until it is known whether that id is recorded already.
+   */
+  private early: ({ json: string; location: EventLocation; line: number } | { write: StoreWrite })[] | undefined;
   /** Indexed events whose line is not on disk yet (a prefix leaves as the segments report it durable). */
   private unwritten: { line: number; n: number; json: string }[] = [];
   private linesTaken = 0;
@@ -49,11 +53,7 @@ export class AuditLogStore implements Store, EventWriter {
     this.segments = segments;
     this.index = new AuditEventIndex();
     this.early = [];
-    this.indexed = this.replay(segments, existing).finally(() => {
-      const early = this.early ?? [];
-      this.early = undefined;
-      for (const { write, idChosen } of early) this.add(write, idChosen);
-    });
+    this.indexed = this.replay(segments, existing).finally(() => this.addEarly());
     // A damaged segment fails the reads (through `indexed`), never the writes: new events still reach the disk.
     this.indexed.catch((err: unknown) => this.options.logger?.warn({ err, dir: this.options.dir }, 'audit log: the events on disk could not all be read back'));
   }
@@ -69,8 +69,9 @@ export class AuditLogStore implements Store, EventWriter {
 
   write(event: AuditEvent, idChosen: boolean): void {
     const write = storeWriteOf(event);
-    if (this.early) this.early.push({ write, idChosen });
-    else this.add(write, idChosen);
+    if (!this.early) return this.add(write, idChosen);
+    if (idChosen) return void this.early.push({ write });
+    this.early.push({ json: write.json, location: this.segments!.take(write.json), line: ++this.linesTaken });
   }
 
   async flush(): Promise<void> {
@@ -139,6 +140,17 @@ export class AuditLogStore implements Store, EventWriter {
     this.forgetWritten();
   }
 
+  /** Indexes the events recorded while the log was read back (their lines were written already). */
+  private addEarly(): void {
+    const early = this.early ?? [];
+    this.early = undefined;
+    for (const entry of early) {
+      if ('write' in entry) this.add(entry.write, true);
+      else this.unwritten.push({ line: entry.line, n: this.index.add(writeOf(entry.json, 'a line written at start'), entry.location), json: entry.json });
+    }
+    this.forgetWritten();
+  }
+
   private forgetWritten(): void {
     const durable = this.segments?.durableLines ?? 0;
     let written = 0;
@@ -169,12 +181,17 @@ export class AuditLogStore implements Store, EventWriter {
   /** Indexes the events on disk, oldest first, yielding now and then so requests are served meanwhile. */
   private async replay(segments: EventSegments, extents: SegmentExtent[]): Promise<void> {
     let events = 0;
+    let repeated = 0;
     for (const extent of extents) {
       for (const { json, location } of await segments.readExtent(extent)) {
-        this.index.add(writeOf(json, `segment ${extent.segment}, byte ${location.offset}`), location);
+        const write = writeOf(json, `segment ${extent.segment}, byte ${location.offset}`);
+        // Never written twice by this store; a copied-in segment could hold one again: the first is the record.
+        if (this.index.numberOf(`${EVENT_TYPE}/${write.id}`) !== undefined) repeated++;
+        else this.index.add(write, location);
         if (++events % REPLAY_SLICE === 0) await new Promise((resolve) => setImmediate(resolve));
       }
     }
+    if (repeated > 0) this.options.logger?.warn({ dir: this.options.dir, repeated }, 'audit log: events on disk more than once; the first copy of each is kept');
     if (events > 0) this.options.logger?.info({ dir: this.options.dir, events }, 'audit log: events on disk indexed');
   }
 }
