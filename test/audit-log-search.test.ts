@@ -96,7 +96,7 @@ describe('audit log: AuditEvent search answers as the embedded store does', () =
     log = new AuditLogStore({ dir });
     await log.open();
     ({ store: embedded, cleanup } = await temporaryEmbeddedStore());
-    const writes = [...requestEvents(), ...disclosureEvents()].map(storeWriteOf);
+    const writes = [...requestEvents(), ...disclosureEvents()].map((event) => storeWriteOf(event));
     await log.commit(writes);
     await embedded.commit(writes);
   });

@@ -9,6 +9,7 @@ import type { Logger } from 'pino';
 import type { Filter, HistoryQuery, Store, StoredVersion, StoreQuery, StoreWrite } from '../store/types.ts';
 import { auditEventOf, type AccessRecord } from './balp-audit-event.ts';
 import { BatchedStoreWriter, isEventWriter, type EventWriter } from './event-writer.ts';
+import { RequestIndexCache } from './request-index-cache.ts';
 
 /** How long after its answer a request's AuditEvent is made, at most (with the others answered meanwhile). */
 const BATCH_MS = 10;
@@ -26,6 +27,7 @@ export class AuditTrail {
   /** Requests answered whose events are not made yet (see record). */
   private answered: Answered[] = [];
   private batch: NodeJS.Timeout | undefined;
+  private readonly indexCache = new RequestIndexCache();
   /** Background tasks that record events (a catch-up at start), which `flush` waits for. */
   private tasks: Promise<unknown>[] = [];
   /** The store as readers see it: reads and searches, no writes. */
@@ -83,7 +85,9 @@ export class AuditTrail {
     const slice = this.answered.splice(0, SLICE);
     for (const { facts, describe, lastUpdated } of slice) {
       try {
-        this.writer.write(auditEventOf(describe(facts), this.serverName, randomUUID(), new Date(lastUpdated).toISOString()), false);
+        const record = describe(facts);
+        const event = auditEventOf(record, this.serverName, randomUUID(), new Date(lastUpdated).toISOString());
+        this.writer.write(event, false, this.indexCache.indexEntriesOf(record, event));
       } catch (err) {
         this.logger?.error({ err }, 'an audit event could not be made');
       }
