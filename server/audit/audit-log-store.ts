@@ -11,11 +11,11 @@ import type { AuditEvent } from '@medplum/fhirtypes';
 import { extractIndexEntries } from '../search/extract.ts';
 import type { StoreLogger } from '../store/embedded/journal-file.ts';
 import { toMemoryIndexEntries } from '../store/embedded/record-codec.ts';
-import { StoreConflictError, type Filter, type IndexEntries, type HistoryQuery, type Store, type StoredVersion, type StoreQuery, type StoreWrite } from '../store/types.ts';
+import { StoreConflictError, type Filter, type HistoryQuery, type Store, type StoredVersion, type StoreQuery, type StoreWrite } from '../store/types.ts';
 import { AuditEventIndex, EVENT_TYPE } from './audit-event-index.ts';
 import { countEvents, findEvents } from './audit-event-query.ts';
 import { EventSegments, type EventLocation, type SegmentExtent } from './event-segments.ts';
-import { storeWriteOf, type EventWriter } from './event-writer.ts';
+import type { EventWriter } from './event-writer.ts';
 import { migrateEmbeddedAuditStore } from './legacy-audit-store.ts';
 
 export interface AuditLogStoreOptions {
@@ -67,8 +67,7 @@ export class AuditLogStore implements Store, EventWriter {
     this.index = new AuditEventIndex();
   }
 
-  write(event: AuditEvent, idChosen: boolean, index?: IndexEntries): void {
-    const write = storeWriteOf(event, index);
+  write(write: StoreWrite, idChosen: boolean): void {
     if (!this.early) return this.add(write, idChosen);
     if (idChosen) return void this.early.push({ write });
     this.early.push({ json: write.json, location: this.segments!.take(write.json), line: ++this.linesTaken });

@@ -7,9 +7,9 @@ import type { AuditEvent } from '@medplum/fhirtypes';
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Filter, HistoryQuery, Store, StoredVersion, StoreQuery, StoreWrite } from '../store/types.ts';
-import { auditEventOf, type AccessRecord } from './balp-audit-event.ts';
-import { BatchedStoreWriter, isEventWriter, type EventWriter } from './event-writer.ts';
-import { RequestIndexCache } from './request-index-cache.ts';
+import type { AccessRecord } from './balp-audit-event.ts';
+import { BatchedStoreWriter, isEventWriter, storeWriteOf, type EventWriter } from './event-writer.ts';
+import { RequestEventCache } from './request-event-cache.ts';
 
 /** How long after its answer a request's AuditEvent is made, at most (with the others answered meanwhile). */
 const BATCH_MS = 10;
@@ -27,7 +27,7 @@ export class AuditTrail {
   /** Requests answered whose events are not made yet (see record). */
   private answered: Answered[] = [];
   private batch: NodeJS.Timeout | undefined;
-  private readonly indexCache = new RequestIndexCache();
+  private readonly requestEvents: RequestEventCache;
   /** Background tasks that record events (a catch-up at start), which `flush` waits for. */
   private tasks: Promise<unknown>[] = [];
   /** The store as readers see it: reads and searches, no writes. */
@@ -40,6 +40,7 @@ export class AuditTrail {
   ) {
     this.readOnly = new ReadOnlyStore(store);
     this.writer = isEventWriter(store) ? store : new BatchedStoreWriter(store, logger);
+    this.requestEvents = new RequestEventCache(serverName);
   }
 
   /**
@@ -55,7 +56,7 @@ export class AuditTrail {
   /** Records an event the server shaped itself (its own id, or a fresh one). */
   append(shaped: AuditEvent): void {
     const event: AuditEvent = { ...shaped, id: shaped.id ?? randomUUID(), meta: { ...shaped.meta, versionId: '1', lastUpdated: new Date().toISOString() } };
-    this.writer.write(event, shaped.id !== undefined);
+    this.writer.write(storeWriteOf(event), shaped.id !== undefined);
   }
 
   /** Whether an event with this id is already in the store. */
@@ -85,9 +86,7 @@ export class AuditTrail {
     const slice = this.answered.splice(0, SLICE);
     for (const { facts, describe, lastUpdated } of slice) {
       try {
-        const record = describe(facts);
-        const event = auditEventOf(record, this.serverName, randomUUID(), new Date(lastUpdated).toISOString());
-        this.writer.write(event, false, this.indexCache.indexEntriesOf(record, event));
+        this.writer.write(this.requestEvents.storeWriteOf(describe(facts), randomUUID(), new Date(lastUpdated)), false);
       } catch (err) {
         this.logger?.error({ err }, 'an audit event could not be made');
       }

@@ -6,15 +6,14 @@
 import type { AuditEvent } from '@medplum/fhirtypes';
 import type { Logger } from 'pino';
 import { extractIndexEntries } from '../search/extract.ts';
-import type { IndexEntries, Store, StoreWrite } from '../store/types.ts';
+import type { Store, StoreWrite } from '../store/types.ts';
 
 export interface EventWriter {
   /**
-   * Takes one event to record (its id and meta already set). `idChosen`: the server chose the id (a disclosure
-   * ledger entry's hash), so it may come again; it is recorded once. `index`: its index entries when the caller
-   * has them (request-index-cache.ts); else they are extracted.
+   * Takes one event to record, in its stored form (storeWriteOf). `idChosen`: the server chose the id (a
+   * disclosure ledger entry's hash), so it may come again; it is recorded once.
    */
-  write(event: AuditEvent, idChosen: boolean, index?: IndexEntries): void;
+  write(write: StoreWrite, idChosen: boolean): void;
   /** Resolves once every event written so far is durable. */
   flush(): Promise<void>;
 }
@@ -24,14 +23,14 @@ export function isEventWriter(store: Store): store is Store & EventWriter {
 }
 
 /** The stored form of an event: its JSON text and its index entries. */
-export function storeWriteOf(event: AuditEvent, index: IndexEntries = extractIndexEntries(event)): StoreWrite {
+export function storeWriteOf(event: AuditEvent): StoreWrite {
   const lastUpdated = new Date(event.meta!.lastUpdated!);
-  return { type: 'AuditEvent', id: event.id!, vid: 1, lastUpdated, deleted: false, json: JSON.stringify(event), expectedVid: 0, index };
+  return { type: 'AuditEvent', id: event.id!, vid: 1, lastUpdated, deleted: false, json: JSON.stringify(event), expectedVid: 0, index: extractIndexEntries(event) };
 }
 
 /** Events for any Store, committed in batches: the events that came while the previous commit ran. */
 export class BatchedStoreWriter implements EventWriter {
-  private pending: { event: AuditEvent; idChosen: boolean; index?: IndexEntries }[] = [];
+  private pending: { write: StoreWrite; idChosen: boolean }[] = [];
   private writing: Promise<void> = Promise.resolve();
 
   constructor(
@@ -39,8 +38,8 @@ export class BatchedStoreWriter implements EventWriter {
     private readonly logger?: Logger,
   ) {}
 
-  write(event: AuditEvent, idChosen: boolean, index?: IndexEntries): void {
-    this.pending.push({ event, idChosen, index });
+  write(write: StoreWrite, idChosen: boolean): void {
+    this.pending.push({ write, idChosen });
     if (this.pending.length === 1) this.writing = this.writing.then(() => this.writeBatch());
   }
 
@@ -58,23 +57,22 @@ export class BatchedStoreWriter implements EventWriter {
     this.pending = [];
     if (batch.length === 0) return;
     try {
-      await this.store.commit((await this.withoutRecorded(batch)).map(({ event, index }) => storeWriteOf(event, index)));
+      await this.store.commit(await this.withoutRecorded(batch));
     } catch (err) {
       this.logger?.error({ err, events: batch.length }, 'audit events could not be written');
     }
   }
 
   /** The batch without events already recorded (a second copy would refuse the whole batch). */
-  private async withoutRecorded<T extends { event: AuditEvent; idChosen: boolean }>(batch: T[]): Promise<T[]> {
+  private async withoutRecorded(batch: { write: StoreWrite; idChosen: boolean }[]): Promise<StoreWrite[]> {
     const chosen = new Set<string>();
-    const kept: T[] = [];
-    for (const entry of batch) {
-      const id = entry.event.id!;
-      if (entry.idChosen) {
-        if (chosen.has(id) || (await this.store.read('AuditEvent', id)) !== undefined) continue;
-        chosen.add(id);
+    const kept: StoreWrite[] = [];
+    for (const { write, idChosen } of batch) {
+      if (idChosen) {
+        if (chosen.has(write.id) || (await this.store.read('AuditEvent', write.id)) !== undefined) continue;
+        chosen.add(write.id);
       }
-      kept.push(entry);
+      kept.push(write);
     }
     return kept;
   }

@@ -1,0 +1,94 @@
+/**
+ * The stored form (JSON text and index entries) of a request's AuditEvent, made once for requests alike but for
+ * when they came. An event is a pure function of its AccessRecord (balp-audit-event.ts); two records alike but for
+ * their time and request id give events that differ only in four values: the id, meta.lastUpdated, `recorded` and
+ * the request id extension. So the event's JSON text is kept with holes for those four, and its index entries
+ * without those of `recorded` (the id, lastUpdated and extension are indexed by no AuditEvent parameter, and only
+ * `date` reads `recorded`, nothing else), joined with the entries of `recorded` alone. Exactly what serializing and
+ * extracting the whole event gives (test/request-event-cache.test.ts); a repeated request (a client reading the
+ * same resources, polling the same search, asking for tokens) then costs a few joins instead of making,
+ * serializing and indexing an event.
+ */
+import type { AuditEvent } from '@medplum/fhirtypes';
+import { extractIndexEntries } from '../search/extract.ts';
+import type { IndexEntries, StoreWrite } from '../store/types.ts';
+import { auditEventOf, type AccessRecord } from './balp-audit-event.ts';
+import { storeWriteOf } from './event-writer.ts';
+
+/** Templates kept, at most; the oldest goes first. */
+const CAPACITY = 2000;
+/** Stand-ins for the four values, which JSON.stringify writes as escapes no real value here makes. */
+const HOLES = { id: '\u0001id\u0001', lastUpdated: '\u0001lastUpdated\u0001', recorded: '\u0001recorded\u0001', requestId: '\u0001requestId\u0001' };
+type Hole = keyof typeof HOLES;
+
+interface Template {
+  /** The JSON text around the holes, and which value goes in each hole, in order. */
+  parts: string[];
+  holes: Hole[];
+  /** The index entries of the event without `recorded`. */
+  entries: IndexEntries;
+}
+
+export class RequestEventCache {
+  /** By the rest of the record; null where a record's own values hold a stand-in (then nothing is kept). */
+  private readonly templates = new Map<string, Template | null>();
+
+  constructor(private readonly serverName: string) {}
+
+  /** The stored form of the AuditEvent of `record`, under `id` at `lastUpdated`. */
+  storeWriteOf(record: AccessRecord, id: string, lastUpdated: Date): StoreWrite {
+    const { at, requestId, ...alike } = record;
+    const key = `${requestId ? '+' : '-'}${JSON.stringify(alike)}`;
+    let template = this.templates.get(key);
+    if (template === undefined) {
+      template = templateOf(record, this.serverName);
+      if (this.templates.size >= CAPACITY) this.templates.delete(this.templates.keys().next().value!);
+      this.templates.set(key, template);
+    }
+    if (!template) return storeWriteOf(auditEventOf(record, this.serverName, id, lastUpdated.toISOString()));
+    const recorded = at.toISOString();
+    const values: Record<Hole, string | undefined> = { id, lastUpdated: lastUpdated.toISOString(), recorded, requestId };
+    let json = template.parts[0];
+    for (let i = 0; i < template.holes.length; i++) json += JSON.stringify(values[template.holes[i]]) + template.parts[i + 1];
+    const index = joined(template.entries, extractIndexEntries({ resourceType: 'AuditEvent', recorded } as AuditEvent));
+    return { type: 'AuditEvent', id, vid: 1, lastUpdated, deleted: false, json, expectedVid: 0, index };
+  }
+}
+
+function templateOf(record: AccessRecord, serverName: string): Template | null {
+  const event = auditEventOf(record, serverName, HOLES.id, HOLES.lastUpdated);
+  event.recorded = HOLES.recorded;
+  const holes: Hole[] = ['id', 'lastUpdated', 'recorded'];
+  if (record.requestId) {
+    event.extension![0].valueString = HOLES.requestId;
+    holes.push('requestId');
+  }
+  const json = JSON.stringify(event);
+  const at = holes.map((hole) => ({ hole, text: JSON.stringify(HOLES[hole]), position: json.indexOf(JSON.stringify(HOLES[hole])) }));
+  if (at.some(({ text, position }) => position < 0 || json.indexOf(text, position + 1) >= 0)) return null;
+  at.sort((a, b) => a.position - b.position);
+  const parts: string[] = [];
+  let from = 0;
+  for (const { text, position } of at) {
+    parts.push(json.slice(from, position));
+    from = position + text.length;
+  }
+  parts.push(json.slice(from));
+  return { parts, holes: at.map((a) => a.hole), entries: extractIndexEntries({ ...event, recorded: undefined } as unknown as AuditEvent) };
+}
+
+/** The entries of two parts of a resource that no parameter reads both of. */
+function joined(a: IndexEntries, b: IndexEntries): IndexEntries {
+  return {
+    compartments: [...a.compartments, ...b.compartments],
+    tok: [...a.tok, ...b.tok],
+    ref: [...a.ref, ...b.ref],
+    str: [...a.str, ...b.str],
+    dt: [...a.dt, ...b.dt],
+    num: [...a.num, ...b.num],
+    uri: [...a.uri, ...b.uri],
+    txt: [...a.txt, ...b.txt],
+    srt: { ...a.srt, ...b.srt },
+    srtHi: { ...a.srtHi, ...b.srtHi },
+  };
+}
