@@ -15,8 +15,15 @@ import type { IndexEntries, StoreWrite } from '../store/types.ts';
 import { auditEventOf, type AccessRecord } from './balp-audit-event.ts';
 import { storeWriteOf } from './event-writer.ts';
 
-/** Templates kept, at most; the oldest goes first. */
+/** Templates kept, at most; when full, they are all let go and made again as requests repeat. */
 const CAPACITY = 2000;
+/**
+ * Slots of the table of records seen once (a hash of the key each): a template is made for a record seen a
+ * second time, so requests that never repeat cost a key and a hash each, and no template that would only take
+ * memory. A slot holds the last hash that fell in it; two keys of one hash make a template early, which costs
+ * nothing but the template.
+ */
+const SEEN_SLOTS = 16384;
 /** Stand-ins for the four values, which JSON.stringify writes as escapes no real value here makes. */
 const HOLES = { id: '\u0001id\u0001', lastUpdated: '\u0001lastUpdated\u0001', recorded: '\u0001recorded\u0001', requestId: '\u0001requestId\u0001' };
 type Hole = keyof typeof HOLES;
@@ -32,6 +39,7 @@ interface Template {
 export class RequestEventCache {
   /** By the rest of the record; null where a record's own values hold a stand-in (then nothing is kept). */
   private readonly templates = new Map<string, Template | null>();
+  private readonly seenOnce = new Uint32Array(SEEN_SLOTS);
 
   constructor(private readonly serverName: string) {}
 
@@ -41,9 +49,15 @@ export class RequestEventCache {
     const key = `${requestId ? '+' : '-'}${JSON.stringify(alike)}`;
     let template = this.templates.get(key);
     if (template === undefined) {
-      template = templateOf(record, this.serverName);
-      if (this.templates.size >= CAPACITY) this.templates.delete(this.templates.keys().next().value!);
-      this.templates.set(key, template);
+      const hash = hashOf(key);
+      const slot = hash & (SEEN_SLOTS - 1);
+      if (this.seenOnce[slot] === hash) {
+        template = templateOf(record, this.serverName);
+        if (this.templates.size >= CAPACITY) this.templates.clear();
+        this.templates.set(key, template);
+      } else {
+        this.seenOnce[slot] = hash;
+      }
     }
     if (!template) return storeWriteOf(auditEventOf(record, this.serverName, id, lastUpdated.toISOString()));
     const recorded = at.toISOString();
@@ -75,6 +89,13 @@ function templateOf(record: AccessRecord, serverName: string): Template | null {
   }
   parts.push(json.slice(from));
   return { parts, holes: at.map((a) => a.hole), entries: extractIndexEntries({ ...event, recorded: undefined } as unknown as AuditEvent) };
+}
+
+/** FNV-1a, 32 bits, never 0 (an empty slot). */
+function hashOf(text: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193);
+  return (hash | 1) >>> 0;
 }
 
 /** The entries of two parts of a resource that no parameter reads both of. */
