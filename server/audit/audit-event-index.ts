@@ -1,13 +1,14 @@
 /**
  * What the audit log keeps in memory to search its events: a few dozen bytes each in flat (typed) arrays, plus
  * the id. Per event: its id, lastUpdated, where its body is on disk, and its date entry (an AuditEvent has one,
- * `date`: when it was recorded); its exact-match keys (tok, ref, compartments) are in the embedded store's
- * inverted index of number postings. The other index entries (strings, URIs, texts, their sort keys), which few
+ * `date`: when it was recorded); its exact-match keys (tok, ref, compartments) are in postings of event numbers
+ * (the embedded store's posting lists; one type, so one list a key). The other index entries (strings, URIs, texts, their sort keys), which few
  * searches use, are extracted again from the bodies of the candidates of a search that needs them. An event is
  * never changed, so nothing here is ever updated or removed.
  */
 import type { IndexLookups } from '../store/embedded/candidate-selection.ts';
-import { InvertedIndex, type IdSet } from '../store/embedded/inverted-index.ts';
+import type { IdSet } from '../store/embedded/inverted-index.ts';
+import { PostingList } from '../store/embedded/posting-list.ts';
 import type { StoreWrite } from '../store/types.ts';
 import type { EventLocation } from './event-segments.ts';
 
@@ -34,10 +35,7 @@ export class AuditEventIndex {
   private dateLo = new Float64Array(1024);
   private dateHi = new Float64Array(1024);
   private readonly dateCodes: string[] = [];
-  private readonly keys = new InvertedIndex(
-    (documentId) => this.numbers.get(documentId),
-    (n) => this.documentIds[n],
-  );
+  private readonly postings: Record<KeyField, Map<string, PostingList>> = { tok: new Map(), ref: new Map(), compartments: new Map() };
 
   get size(): number {
     return this.documentIds.length;
@@ -67,10 +65,9 @@ export class AuditEventIndex {
     } else {
       this.dateParameter[n] = dt.length === 0 ? NO_DATE : SEVERAL_DATES;
     }
-    this.keys.replace('type', [], [EVENT_TYPE], n, EVENT_TYPE);
-    this.keys.replace('tok', [], tok, n, EVENT_TYPE);
-    this.keys.replace('ref', [], ref, n, EVENT_TYPE);
-    this.keys.replace('compartments', [], compartments, n, EVENT_TYPE);
+    this.post(this.postings.tok, tok, n);
+    this.post(this.postings.ref, ref, n);
+    this.post(this.postings.compartments, compartments, n);
     return n;
   }
 
@@ -109,16 +106,48 @@ export class AuditEventIndex {
 
   /** Whether the event carries the key. */
   hasKey(field: KeyField, key: string, n: number): boolean {
-    return this.keys.lookup(field, key, EVENT_TYPE).has(this.documentIds[n]);
+    return this.postings[field].get(key)?.has(n) ?? false;
   }
 
-  /** The inverted index as the embedded store's candidate selection reads it. */
+  /** The postings as the embedded store's candidate selection reads them. */
   lookups(): IndexLookups {
     return {
-      lookup: (field, key, type) => (type === undefined || type === EVENT_TYPE ? this.keys.lookup(field, key, EVENT_TYPE) : NO_IDS),
+      lookup: (field, key, type) => {
+        if (type !== undefined && type !== EVENT_TYPE) return NO_IDS;
+        if (field === 'type') return key === EVENT_TYPE ? this.everyEvent() : NO_IDS;
+        const list = this.postings[field].get(key);
+        return list ? this.view(list) : NO_IDS;
+      },
       lookupId: (documentId) => (this.numbers.has(documentId) ? new Set([documentId]) : NO_IDS),
       tombstones: NO_IDS,
     };
+  }
+
+  private post(byKey: Map<string, PostingList>, keys: readonly string[], n: number): void {
+    for (const key of keys) {
+      let list = byKey.get(key);
+      if (!list) byKey.set(key, (list = new PostingList()));
+      list.add(n);
+    }
+  }
+
+  private view(list: PostingList): IdSet {
+    const { numbers, documentIds } = this;
+    return {
+      postings: [list],
+      size: list.size,
+      has: (documentId) => {
+        const n = numbers.get(documentId);
+        return n !== undefined && list.has(n);
+      },
+      [Symbol.iterator]: () => list.ids((n) => documentIds[n])[Symbol.iterator](),
+    };
+  }
+
+  /** Every event (all are of one type, none deleted). */
+  private everyEvent(): IdSet {
+    const { numbers, documentIds } = this;
+    return { size: documentIds.length, has: (documentId) => numbers.has(documentId), [Symbol.iterator]: () => documentIds.slice()[Symbol.iterator]() };
   }
 
   private dateCode(code: string): number {
