@@ -84,6 +84,8 @@ const SEARCHES = [
   'date=ge2026-01-03', 'date=lt2026-01-02', 'date=2026-01-04', 'date=ge2026-01-02&date=lt2026-01-04&_sort=-date', 'date=ne2026-01-02', 'date=ap2026-01-05',
   `_lastUpdated=gt${new Date(START + 3 * DAY).toISOString()}`, `_profile=${BALP_READ}`, '_profile:below=https://profiles.ihe.net/ITI/BALP',
   'subtype=read&outcome=0&_sort=-date&_count=3', 'source:missing=true', 'site:missing=false',
+  'address=10.0.0.1&date=ge2026-01-03', '_sort=address&outcome=0', 'address:contains=patient,observation', 'entity-name=search&_sort=-date',
+  'address:exact=/fhir/Observation/o3&action=R&date=lt2026-01-05', 'type:text=restful&_sort=-address&_count=6', 'date=ge2026-01-02,lt2026-01-01&address=10.0.0.2',
 ];
 
 describe('audit log: AuditEvent search answers as the embedded store does', () => {

@@ -114,7 +114,7 @@ export class AuditEventIndex {
     return {
       lookup: (field, key, type) => {
         if (type !== undefined && type !== EVENT_TYPE) return NO_IDS;
-        if (field === 'type') return key === EVENT_TYPE ? this.everyEvent() : NO_IDS;
+        if (field === 'type') return key === EVENT_TYPE ? this.everyEvent : NO_IDS;
         const list = this.postings[field].get(key);
         return list ? this.view(list) : NO_IDS;
       },
@@ -145,9 +145,32 @@ export class AuditEventIndex {
   }
 
   /** Every event (all are of one type, none deleted). */
-  private everyEvent(): IdSet {
-    const { numbers, documentIds } = this;
-    return { size: documentIds.length, has: (documentId) => numbers.has(documentId), [Symbol.iterator]: () => documentIds.slice()[Symbol.iterator]() };
+  private readonly everyEvent: IdSet = new EveryEvent(this);
+
+  /** The numbers of the events in every one of `sets` (a plan's candidates), ascending. */
+  numbersIn(sets: readonly IdSet[]): number[] {
+    const lists: PostingList[] = [];
+    for (const set of sets) {
+      if (set === this.everyEvent) continue;
+      // A union (a set of ids) is looked up by id; postings are intersected by number, without ids.
+      if (set.postings?.length !== 1) return this.numbersById(sets);
+      lists.push(set.postings[0]);
+    }
+    if (lists.length === 0) return Array.from({ length: this.size }, (_, n) => n);
+    const [smallest, ...others] = lists.sort((a, b) => a.size - b.size);
+    const numbers: number[] = [];
+    smallest.forEach((n) => {
+      for (const other of others) if (!other.has(n)) return;
+      numbers.push(n);
+    });
+    return numbers;
+  }
+
+  private numbersById(sets: readonly IdSet[]): number[] {
+    const [smallest, ...others] = [...sets].sort((a, b) => a.size - b.size);
+    const numbers: number[] = [];
+    for (const documentId of smallest) if (others.every((set) => set.has(documentId))) numbers.push(this.numbers.get(documentId)!);
+    return numbers.sort((a, b) => a - b);
   }
 
   private dateCode(code: string): number {
@@ -170,5 +193,22 @@ export class AuditEventIndex {
     this.dateParameter = grown(this.dateParameter, (c) => new Uint16Array(c));
     this.dateLo = grown(this.dateLo, (c) => new Float64Array(c));
     this.dateHi = grown(this.dateHi, (c) => new Float64Array(c));
+  }
+}
+
+/** The set of every event of an index, by id. */
+class EveryEvent implements IdSet {
+  constructor(private readonly index: AuditEventIndex) {}
+
+  get size(): number {
+    return this.index.size;
+  }
+
+  has(documentId: string): boolean {
+    return this.index.numberOf(documentId) !== undefined;
+  }
+
+  [Symbol.iterator](): Iterator<string> {
+    return Array.from({ length: this.index.size }, (_, n) => this.index.documentId(n))[Symbol.iterator]();
   }
 }

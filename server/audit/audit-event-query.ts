@@ -7,15 +7,18 @@
  * entries extracted again from its body on disk: correct, and slower, for searches that are rare on an audit trail.
  */
 import { Query } from 'mingo';
-import { candidateIds, isPlainObject, planCandidates } from '../store/embedded/candidate-selection.ts';
+import { isPlainObject, planCandidates } from '../store/embedded/candidate-selection.ts';
 import { sortTuples } from '../store/embedded/document-sort.ts';
 import { toMemoryFilter } from '../store/embedded/memory-filter.ts';
 import type { MemoryIndexEntries } from '../store/embedded/record-codec.ts';
 import type { Filter, StoreQuery } from '../store/types.ts';
 import { EVENT_TYPE, KEY_FIELDS, type AuditEventIndex, type KeyField } from './audit-event-index.ts';
 
-/** Every index entry of some events, from their bodies, as the embedded store's memory form (dates in ms). */
-export type ReadEntries = (numbers: number[]) => Promise<MemoryIndexEntries[]>;
+/**
+ * The index entries of some events, from their bodies, as the embedded store's memory form (dates in ms): those
+ * of the parameters `only` names, or all.
+ */
+export type ReadEntries = (numbers: number[], only?: ReadonlySet<string>) => Promise<MemoryIndexEntries[]>;
 
 type Document = Record<string, unknown>;
 
@@ -24,7 +27,11 @@ const TOP_K_LIMIT = 2000;
 const LOGICAL = new Set(['$and', '$or', '$nor']);
 /** Fields of the document an event's number alone gives. */
 const EVENT_FIELDS = new Set(['_id', 'id', 'type', 'deleted', 'lastUpdated']);
+/** Fields of index entries with a parameter name `p`. */
+const ENTRY_FIELDS = new Set(['str', 'dt', 'num', 'uri', 'txt']);
 const NO_KEYS: Record<KeyField, string[]> = { tok: [], ref: [], compartments: [] };
+/** Events whose documents are made at a time. */
+const SLICE = 1000;
 
 /** The numbers of the events on the page a query asks for, in its order. */
 export async function findEvents(index: AuditEventIndex, query: StoreQuery, readEntries: ReadEntries): Promise<number[]> {
@@ -33,9 +40,9 @@ export async function findEvents(index: AuditEventIndex, query: StoreQuery, read
   const keep = skip + (query.limit ?? Infinity);
   const sort = query.sort ?? [];
   if (sort.length === 0) return matches.slice(skip, keep);
-  const documents = await documentsOf(index, matches, sort.map(([path]) => path), NO_KEYS, readEntries);
   const { valuesOf, compareValues } = sortTuples(sort);
-  const ranked = matches.map((n, i) => ({ n, values: valuesOf(documents[i]) }));
+  const ranked: { n: number; values: unknown[] }[] = [];
+  await eachDocument(index, matches, { $and: [] }, sort.map(([path]) => path), NO_KEYS, readEntries, (n, document) => void ranked.push({ n, values: valuesOf(document) }));
   if (keep > TOP_K_LIMIT) return ranked.sort((a, b) => compareValues(a.values, b.values)).slice(skip, keep).map((e) => e.n);
   // The best `keep` so far, in order; a match enters only if it beats the worst kept one.
   const best: typeof ranked = [];
@@ -55,21 +62,76 @@ export async function countEvents(index: AuditEventIndex, filter: Filter, readEn
 async function matchingEvents(index: AuditEventIndex, filter: Filter, readEntries: ReadEntries): Promise<number[]> {
   const memoryFilter = toMemoryFilter(filter);
   const plan = planCandidates(memoryFilter, index.lookups());
-  const candidates =
-    plan.sets.length === 0
-      ? Array.from({ length: index.size }, (_, n) => n)
-      : [...candidateIds(plan, index.lookups().tombstones)].map((documentId) => index.numberOf(documentId)!).sort((a, b) => a - b);
-  if (plan.exact) return candidates;
-  const query = new Query<Document>(memoryFilter);
-  const documents = await documentsOf(index, candidates, fieldsOf(memoryFilter), hasKeyPattern(memoryFilter) ? undefined : keysNamed(memoryFilter), readEntries);
-  return candidates.filter((_, i) => query.test(documents[i]));
+  let matches = index.numbersIn(plan.sets);
+  if (plan.exact) return matches;
+  // What the postings did not answer, the conditions memory answers first (dates, named keys), then the others.
+  const conditions = conjuncts(plan.residual);
+  const inMemory = conditions.filter((c) => !hasKeyPattern(c) && fieldsOf(c).every((field) => readsMemory(index, field)));
+  const onDisk = conditions.filter((c) => !inMemory.includes(c));
+  for (const part of [inMemory, onDisk]) {
+    if (part.length === 0) continue;
+    const filter: Filter = { $and: part };
+    const query = new Query<Document>(filter);
+    const passed: number[] = [];
+    await eachDocument(index, matches, filter, fieldsOf(filter), hasKeyPattern(filter) ? undefined : keysNamed(filter), readEntries, (n, document) => {
+      if (query.test(document)) passed.push(n);
+    });
+    matches = passed;
+  }
+  return matches;
+}
+
+/** A filter as the conditions that must all hold (its fields, and the parts of its `$and`s). */
+function conjuncts(filter: Filter): Filter[] {
+  return Object.entries(filter).flatMap(([field, condition]) => (field === '$and' ? (condition as Filter[]).flatMap(conjuncts) : [{ [field]: condition }]));
 }
 
 /**
- * The documents of events with the fields a filter or sort reads (`fields`, as dotted paths): from memory when it
- * holds them, else from the bodies. `keys`: the keys to test for in memory; undefined asks for every key (bodies).
+ * Visits the documents of events, in order, with the fields a filter or sort reads (`fields`, as dotted paths):
+ * from memory when it holds them, else from the bodies, a slice of events at a time (a scan never holds them all).
+ * `keys`: the keys to test for in memory; undefined asks for every key (from the bodies).
  */
-async function documentsOf(index: AuditEventIndex, numbers: number[], fields: string[], keys: Record<KeyField, string[]> | undefined, readEntries: ReadEntries): Promise<Document[]> {
+async function eachDocument(
+  index: AuditEventIndex,
+  numbers: number[],
+  filter: Filter,
+  fields: string[],
+  keys: Record<KeyField, string[]> | undefined,
+  readEntries: ReadEntries,
+  visit: (n: number, document: Document) => void,
+): Promise<void> {
+  const only = keys === undefined ? undefined : parametersRead(filter, fields);
+  for (let from = 0; from < numbers.length; from += SLICE) {
+    const slice = numbers.slice(from, from + SLICE);
+    const documents = await documentsOf(index, slice, fields, keys, (missing) => readEntries(missing, only));
+    slice.forEach((n, i) => visit(n, documents[i]));
+  }
+}
+
+/**
+ * The parameters whose entries a filter and sort (`fields`) read: the `p` of each entry condition, the code of
+ * each sort key. Undefined (every parameter) where that cannot be told, or keys are read (any token may hold one).
+ */
+function parametersRead(filter: Filter, fields: string[]): Set<string> | undefined {
+  const codes = new Set<string>();
+  for (const field of fields) {
+    const [name, code] = field.split('.');
+    if (isKeyField(name)) return undefined;
+    if ((name === 'srt' || name === 'srtHi') && code) codes.add(code);
+  }
+  const walk = (part: Filter): boolean =>
+    Object.entries(part).every(([field, condition]) => {
+      if (LOGICAL.has(field)) return (condition as Filter[]).every(walk);
+      if (!ENTRY_FIELDS.has(field)) return true;
+      const p = isPlainObject(condition) && isPlainObject(condition.$elemMatch) ? condition.$elemMatch.p : undefined;
+      if (typeof p !== 'string') return false;
+      codes.add(p.split(/[:|]/)[0]); // `address:exact`, a composite's `code|system|value`: the parameter's code
+      return true;
+    });
+  return walk(filter) ? codes : undefined;
+}
+
+async function documentsOf(index: AuditEventIndex, numbers: number[], fields: string[], keys: Record<KeyField, string[]> | undefined, readEntries: (numbers: number[]) => Promise<MemoryIndexEntries[]>): Promise<Document[]> {
   const inMemory = (n: number): Document | undefined => {
     const date = index.dateEntries(n);
     if (!date) return undefined;

@@ -168,8 +168,8 @@ export class AuditLogStore implements Store, EventWriter {
   }
 
   /** The index entries of events, extracted again from their bodies. */
-  private readonly readEntries = async (numbers: number[]) =>
-    (await this.versionsOf(numbers)).map((version) => toMemoryIndexEntries(extractIndexEntries(JSON.parse(version.json) as AuditEvent)));
+  private readonly readEntries = async (numbers: number[], only?: ReadonlySet<string>) =>
+    (await this.versionsOf(numbers)).map((version) => toMemoryIndexEntries(extractIndexEntries(JSON.parse(version.json) as AuditEvent, only)));
 
   private async readyIndex(): Promise<AuditEventIndex> {
     if (!this.segments) throw new Error('audit log: not open');

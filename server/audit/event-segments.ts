@@ -11,6 +11,9 @@ import { join } from 'node:path';
 
 const SEGMENT_NAME = /^events-(\d{6})\.ndjson$/;
 const NEWLINE = 0x0a;
+/** Events read together when they lie within this many bytes, and runs read at once. */
+const RUN_BYTES = 4 * 1024 * 1024;
+const READS_AT_ONCE = 8;
 /** A segment is closed once it holds this many bytes (a batch is never split across two). */
 export const DEFAULT_SEGMENT_BYTES = 64 * 1024 * 1024;
 
@@ -131,14 +134,31 @@ export class EventSegments {
 
   /** The JSON texts of the events at these locations, in the same order. */
   async read(locations: readonly EventLocation[]): Promise<string[]> {
-    return Promise.all(
-      locations.map(async ({ segment, offset, length }) => {
-        const buffer = Buffer.allocUnsafe(length);
-        const { bytesRead } = await (await this.reader(segment)).read(buffer, 0, length, offset);
-        if (bytesRead !== length) throw new Error(`audit log: ${segmentPath(this.dir, segment)} ends before the event at byte ${offset}`);
-        return buffer.toString('utf8');
-      }),
-    );
+    const texts = new Array<string>(locations.length);
+    // Events close together (many of a segment, as a scan wants) are read in long runs, a few at a time.
+    const order = locations.map((_, i) => i).sort((a, b) => locations[a].segment - locations[b].segment || locations[a].offset - locations[b].offset);
+    const runs: number[][] = [];
+    for (const i of order) {
+      const run = runs[runs.length - 1];
+      const last = run && locations[run[run.length - 1]];
+      const at = locations[i];
+      if (last && last.segment === at.segment && at.offset + at.length - locations[run[0]].offset <= RUN_BYTES) run.push(i);
+      else runs.push([i]);
+    }
+    for (let r = 0; r < runs.length; r += READS_AT_ONCE) {
+      await Promise.all(runs.slice(r, r + READS_AT_ONCE).map((run) => this.readRun(run.map((i) => locations[i])).then((read) => run.forEach((i, k) => (texts[i] = read[k])))));
+    }
+    return texts;
+  }
+
+  /** Events of one segment, in offset order, read with one read of the bytes from the first to the last. */
+  private async readRun(run: EventLocation[]): Promise<string[]> {
+    const { segment, offset: start } = run[0];
+    const end = run[run.length - 1].offset + run[run.length - 1].length;
+    const buffer = Buffer.allocUnsafe(end - start);
+    const { bytesRead } = await (await this.reader(segment)).read(buffer, 0, end - start, start);
+    if (bytesRead !== end - start) throw new Error(`audit log: ${segmentPath(this.dir, segment)} ends before the event at byte ${start}`);
+    return run.map(({ offset, length }) => buffer.toString('utf8', offset - start, offset - start + length));
   }
 
   /** The events of an extent, in order, with where each is. */

@@ -52,11 +52,15 @@ interface CompiledParameter {
 
 const compiledByType = new Map<string, CompiledParameter[]>();
 
-/** The index entries of one resource (https://hl7.org/fhir/R4/search.html). */
-export function extractIndexEntries(resource: Resource): IndexEntries {
+/**
+ * The index entries of one resource (https://hl7.org/fhir/R4/search.html); of the parameters `only` names alone
+ * when given (a store testing a few conditions on a stored resource needs no more).
+ */
+export function extractIndexEntries(resource: Resource, only?: ReadonlySet<string>): IndexEntries {
   const entries = emptyIndexEntries();
   const json = resource as unknown as Json;
   for (const param of compiledParametersOf(resource.resourceType)) {
+    if (only && !only.has(param.def.code)) continue;
     if (!mayHaveValues(json, param.expression.rootNames)) continue;
     const values = param.expression.evaluate(json);
     if (values.length === 0) continue;
