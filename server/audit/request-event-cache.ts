@@ -45,8 +45,8 @@ export class RequestEventCache {
 
   /** The stored form of the AuditEvent of `record`, under `id` at `lastUpdated`. */
   storeWriteOf(record: AccessRecord, id: string, lastUpdated: Date): StoreWrite {
-    const { at, requestId, ...alike } = record;
-    const key = `${requestId ? '+' : '-'}${JSON.stringify(alike)}`;
+    const { at, requestId } = record;
+    const key = keyOf(record);
     let template = this.templates.get(key);
     if (template === undefined) {
       const hash = hashOf(key);
@@ -88,7 +88,15 @@ function templateOf(record: AccessRecord, serverName: string): Template | null {
     from = position + text.length;
   }
   parts.push(json.slice(from));
-  return { parts, holes: at.map((a) => a.hole), entries: extractIndexEntries({ ...event, recorded: undefined } as unknown as AuditEvent) };
+  return { parts, holes: at.map((a) => a.hole), entries: frozen(extractIndexEntries({ ...event, recorded: undefined } as unknown as AuditEvent)) };
+}
+
+/**
+ * What an event is made of but for its time and request id (whether it has one, not which), as text: the fields
+ * in a fixed order, as JSON (which no field's value can run into the next one's).
+ */
+function keyOf(r: AccessRecord): string {
+  return JSON.stringify([r.interaction, r.method, r.url, r.status, r.reason, r.clientId, r.onBehalfOf, r.purposeOfUse, r.role, r.patient, r.resource, r.query, r.clientAddress, r.requestId !== undefined && r.requestId !== '']);
 }
 
 /** FNV-1a, 32 bits, never 0 (an empty slot). */
@@ -98,18 +106,34 @@ function hashOf(text: string): number {
   return (hash | 1) >>> 0;
 }
 
-/** The entries of two parts of a resource that no parameter reads both of. */
+/**
+ * The entries of two parts of a resource that no parameter reads both of. A list one part has none of is the
+ * other's own (not a copy): the template's lists are frozen, so an event's entries can be read, never changed.
+ */
 function joined(a: IndexEntries, b: IndexEntries): IndexEntries {
+  const list = <T>(x: T[], y: T[]): T[] => (y.length === 0 ? x : x.length === 0 ? y : [...x, ...y]);
+  const keys = <T extends object>(x: T, y: T): T => (isEmpty(y) ? x : isEmpty(x) ? y : { ...x, ...y });
   return {
-    compartments: [...a.compartments, ...b.compartments],
-    tok: [...a.tok, ...b.tok],
-    ref: [...a.ref, ...b.ref],
-    str: [...a.str, ...b.str],
-    dt: [...a.dt, ...b.dt],
-    num: [...a.num, ...b.num],
-    uri: [...a.uri, ...b.uri],
-    txt: [...a.txt, ...b.txt],
-    srt: { ...a.srt, ...b.srt },
-    srtHi: { ...a.srtHi, ...b.srtHi },
+    compartments: list(a.compartments, b.compartments),
+    tok: list(a.tok, b.tok),
+    ref: list(a.ref, b.ref),
+    str: list(a.str, b.str),
+    dt: list(a.dt, b.dt),
+    num: list(a.num, b.num),
+    uri: list(a.uri, b.uri),
+    txt: list(a.txt, b.txt),
+    srt: keys(a.srt, b.srt),
+    srtHi: keys(a.srtHi, b.srtHi),
   };
+}
+
+function isEmpty(record: object): boolean {
+  for (const _ in record) return false;
+  return true;
+}
+
+/** Entries shared by every event made from a template, frozen so that no reader can change them for the others. */
+function frozen(entries: IndexEntries): IndexEntries {
+  for (const value of Object.values(entries)) Object.freeze(value);
+  return Object.freeze(entries);
 }
