@@ -1,16 +1,17 @@
 /** The parallel ingest (worker threads prepare, the main thread commits) stores what the one-thread ingest stores. */
 import type { Resource } from '@medplum/fhirtypes';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { createDeidentifier } from '../server/deid/engine.ts';
 import { withDeidentifiedProfiles } from '../server/deid/deidentified-profiles.ts';
 import { loadRuleSet } from '../server/deid/rule-set.ts';
 import { defaultPipeline } from '../server/fhir/default-pipeline.ts';
 import { StoreTarget } from '../server/ingest/ingest-targets.ts';
 import { runParallelIngest } from '../server/ingest/parallel-ingest.ts';
-import type { SourceUnit } from '../server/ingest/read-sources.ts';
+import { planSources, readSources, type SourceUnit } from '../server/ingest/read-sources.ts';
 import { runIngest } from '../server/ingest/run-ingest.ts';
 import { EmbeddedStore } from '../server/store/embedded/embedded-store.ts';
 
@@ -28,6 +29,26 @@ function units(): SourceUnit[] {
     out.push({ source: `bundle ${i}`, entries: entries.map((resource) => ({ resource })), problems: i === 3 ? ['bundle 3: not readable JSON'] : [] });
   }
   return out;
+}
+
+/** Input files of every kind: Bundles, a large Bundle (streamed), ndjson plain and .gz with a bad line, unreadable JSON. */
+async function writeInputFiles(dir: string): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  const bundle = (from: number, to: number) => {
+    const entry = [];
+    for (let i = from; i < to; i++) {
+      const urn = `urn:uuid:00000000-0000-4000-8000-${String(i).padStart(12, '0')}`;
+      entry.push({ fullUrl: urn, resource: { resourceType: 'Patient', name: [{ family: `Filed${i}` }], gender: 'female', birthDate: '1961-02-03' } });
+      entry.push({ resource: { resourceType: 'Observation', id: `fo${i}`, status: 'final', code: { text: 'hr' }, subject: { reference: urn } } });
+    }
+    return JSON.stringify({ resourceType: 'Bundle', type: 'collection', entry });
+  };
+  for (let f = 0; f < 12; f++) await writeFile(path.join(dir, `bundle-${String(f).padStart(2, '0')}.json`), bundle(f * 5, f * 5 + 5));
+  await writeFile(path.join(dir, 'large.json'), bundle(100, 400));
+  const lines = (from: number) => Array.from({ length: 30 }, (_, i) => JSON.stringify({ resourceType: 'Patient', id: `nd${from + i}`, name: [{ family: 'Lined' }] }));
+  await writeFile(path.join(dir, 'patients.ndjson'), [...lines(0), '{not json', ''].join('\n'));
+  await writeFile(path.join(dir, 'more.ndjson.gz'), gzipSync(lines(100).join('\r\n')));
+  await writeFile(path.join(dir, 'broken.json'), '{"resourceType": "Bundle", "entry": [');
 }
 
 async function storedByKey(store: EmbeddedStore): Promise<Map<string, string>> {
@@ -61,6 +82,24 @@ describe('parallel ingest', () => {
     assert.equal(many.totals.refused, 41); // 40 without an id, one unreadable bundle
     assert.deepEqual(await storedByKey(parallel), await storedByKey(single));
     assert.ok(![...(await storedByKey(parallel)).values()].some((json) => json.includes('Parallelo') || json.includes('Elm')));
+  });
+
+  it('input files read by the workers (and a large Bundle streamed by the main thread) give what the one-thread ingest gives', async () => {
+    const input = path.join(dir, 'input');
+    await writeInputFiles(input);
+    const wholeFileBytes = 20_000; // large.json is streamed, in units sharing its index; every other file goes to a worker
+    const stores = [new EmbeddedStore({ dir: path.join(dir, 'files-single') }), new EmbeddedStore({ dir: path.join(dir, 'files-parallel') })];
+    await Promise.all(stores.map((s) => s.open()));
+    try {
+      const one = await runIngest(readSources([input], { wholeFileBytes }), { deidentifier: createDeidentifier(loadRuleSet('safe-harbor'), KEY), key: KEY, target: new StoreTarget(stores[0], withDeidentifiedProfiles(defaultPipeline)) });
+      const many = await runParallelIngest(planSources([input], { wholeFileBytes }), { rules: 'safe-harbor', key: KEY, store: stores[1], workers: 2, batchSize: 100, batchBytes: 3000 });
+      assert.deepEqual({ ...many, seconds: 0 }, { ...one, seconds: 0 });
+      assert.equal(many.totals.read, 120 + 600 + 60 + 2);
+      assert.equal(many.totals.refused, 2); // the broken file and the line that is not JSON
+      assert.deepEqual(await storedByKey(stores[1]), await storedByKey(stores[0]));
+    } finally {
+      await Promise.all(stores.map((s) => s.close()));
+    }
   });
 
   it('a re-ingest, into either store, writes nothing', async () => {

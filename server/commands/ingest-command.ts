@@ -18,7 +18,7 @@ import { lockDataDir } from '../ingest/data-dir-lock.ts';
 import { formatSummary, type IngestSummary } from '../ingest/ingest-summary.ts';
 import { describeOutcome, StoreTarget, UrlTarget, type IngestTarget } from '../ingest/ingest-targets.ts';
 import { progressReporter } from '../ingest/progress-line.ts';
-import { readSources } from '../ingest/read-sources.ts';
+import { planSources, readSources } from '../ingest/read-sources.ts';
 import { formatRiskReport, measureReidentificationRisk, riskReportFromParameters, type RiskReport } from '../ingest/risk-report.ts';
 import { runParallelIngest } from '../ingest/parallel-ingest.ts';
 import { runIngest } from '../ingest/run-ingest.ts';
@@ -69,7 +69,7 @@ export async function ingestCommand(args: string[]): Promise<void> {
     : await withStore(site, 'vitrine ingest', (store) =>
         workers === 0
           ? run(new StoreTarget(store, withDeidentifiedProfiles(defaultPipeline)))
-          : runParallelIngest(readSources(positionals), { rules: values.rules ?? config?.deid.rules ?? 'safe-harbor', key, store, workers, batchSize: Number(values.batch), onProgress: (c) => progress.update(c) }),
+          : runParallelIngest(planSources(positionals), { rules: values.rules ?? config?.deid.rules ?? 'safe-harbor', key, store, workers, batchSize: Number(values.batch), onProgress: (c) => progress.update(c) }),
       );
   progress.done();
   process.stderr.write(formatSummary(summary));

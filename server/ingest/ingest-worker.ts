@@ -1,6 +1,7 @@
 /**
  * A worker thread of a parallel ingest (parallel-ingest.ts): it holds the rule set and the key, and turns each batch
- * of source units it is sent into prepared resources (prepare-unit.ts). It never touches the store.
+ * it is sent — source units, or whole files it reads and parses itself — into prepared resources (prepare-unit.ts).
+ * It never touches the store.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { withDeidentifiedProfiles } from '../deid/deidentified-profiles.ts';
@@ -8,7 +9,7 @@ import { createDeidentifier } from '../deid/engine.ts';
 import { loadRuleSet } from '../deid/rule-set.ts';
 import { defaultPipeline } from '../fhir/default-pipeline.ts';
 import { prepareUnits } from './prepare-unit.ts';
-import type { SourceUnit } from './read-sources.ts';
+import { readSourceFile, type SourceUnit } from './read-sources.ts';
 
 export interface IngestWorkerData {
   rules: string;
@@ -17,15 +18,26 @@ export interface IngestWorkerData {
   now: string;
 }
 
+/** One batch: units already read, or files (from planSources) to read here, in that order. */
+export interface IngestWorkerRequest {
+  seq: number;
+  units?: SourceUnit[];
+  files?: string[];
+}
+
 const { rules, key: keyBytes, now } = workerData as IngestWorkerData;
 const key = Buffer.from(keyBytes);
 const deidentifier = createDeidentifier(loadRuleSet(rules), key, new Date(now));
 const pipeline = withDeidentifiedProfiles(defaultPipeline);
 
-parentPort!.on('message', ({ seq, units }: { seq: number; units: SourceUnit[] }) => {
+parentPort!.on('message', (request: IngestWorkerRequest) => void answer(request));
+
+async function answer({ seq, units = [], files = [] }: IngestWorkerRequest): Promise<void> {
   try {
-    parentPort!.postMessage({ seq, prepared: prepareUnits(units, deidentifier, key, pipeline) });
+    const all = [...units];
+    for (const file of files) for await (const unit of readSourceFile(file)) all.push(unit);
+    parentPort!.postMessage({ seq, prepared: prepareUnits(all, deidentifier, key, pipeline) });
   } catch (err) {
     parentPort!.postMessage({ seq, error: (err as Error).stack ?? String(err) });
   }
-});
+}

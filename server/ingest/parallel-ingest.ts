@@ -1,23 +1,22 @@
 /**
- * The ingest into a store, spread over threads: worker threads de-identify, validate, serialize and index batches
- * of source units (prepare-unit.ts) while the main thread reads the sources and commits the prepared batches in
- * the order they were read (prepared-writer.ts). A few batches are in flight at most, so memory stays bounded.
- * Units that carry a reference index spanning a streamed Bundle are prepared on the main thread (the index is
- * not worth copying to every worker).
+ * The ingest into a store, spread over threads: worker threads read, de-identify, validate, serialize and index
+ * batches (prepare-unit.ts) while the main thread commits the prepared batches in the order they were read
+ * (prepared-writer.ts). A few batches are in flight at most, so memory stays bounded. Files small enough to read at
+ * once are sent to the workers as paths (planSources), so the main thread neither parses them nor copies parsed
+ * resources across threads. Units that carry a reference index spanning a streamed Bundle are prepared on the main
+ * thread (the index is not worth copying to every worker).
  */
 import { availableParallelism } from 'node:os';
-import type { Worker } from 'node:worker_threads';
 import { withDeidentifiedProfiles } from '../deid/deidentified-profiles.ts';
 import { createDeidentifier } from '../deid/engine.ts';
 import { loadRuleSet } from '../deid/rule-set.ts';
 import { defaultPipeline } from '../fhir/default-pipeline.ts';
 import type { Store } from '../store/types.ts';
-import type { IngestWorkerData } from './ingest-worker.ts';
 import { SummaryCounter, type IngestSummary } from './ingest-summary.ts';
+import { PreparePool } from './prepare-pool.ts';
 import { prepareUnits, type PreparedUnits } from './prepare-unit.ts';
 import { PreparedStoreWriter } from './prepared-writer.ts';
-import type { SourceUnit } from './read-sources.ts';
-import { startTypeScriptWorker } from './typescript-worker.ts';
+import { isSourceFile, type SourceFile, type SourceUnit } from './read-sources.ts';
 
 export interface ParallelIngestOptions {
   /** A shipped rule set's name or a rules file. */
@@ -26,16 +25,24 @@ export interface ParallelIngestOptions {
   store: Store;
   /** Worker threads; default: one less than the cores (at least one). */
   workers?: number;
-  /** Resources per batch (one commit each). */
+  /** Resources per batch of units (one commit each). */
   batchSize?: number;
+  /** Bytes of input per batch of whole files (one commit each); default about 1,000 resources' worth. */
+  batchBytes?: number;
   onProgress?(counter: SummaryCounter): void;
 }
 
-/** De-identifies and stores every resource of the units; returns the summary (as runIngest does). */
-export async function runParallelIngest(units: AsyncIterable<SourceUnit> | Iterable<SourceUnit>, options: ParallelIngestOptions): Promise<IngestSummary> {
+/** Units read elsewhere (planSources, or already in memory) and files a worker reads itself. */
+export type ParallelSources = AsyncIterable<SourceUnit | SourceFile> | Iterable<SourceUnit | SourceFile>;
+
+const DEFAULT_BATCH_BYTES = 1024 * 1024;
+
+/** De-identifies and stores every resource of the sources; returns the summary (as runIngest does). */
+export async function runParallelIngest(sources: ParallelSources, options: ParallelIngestOptions): Promise<IngestSummary> {
   const ruleSet = loadRuleSet(options.rules); // a bad rules file stops here, before any worker starts
   const now = new Date();
   const batchSize = options.batchSize ?? 1000;
+  const batchBytes = options.batchBytes ?? DEFAULT_BATCH_BYTES;
   const pool = new PreparePool(options.workers ?? Math.max(1, availableParallelism() - 1), { rules: options.rules, key: new Uint8Array(options.key), now: now.toISOString() });
   const inline = { deidentifier: createDeidentifier(ruleSet, options.key, now), pipeline: withDeidentifiedProfiles(defaultPipeline) };
   const writer = new PreparedStoreWriter(options.store);
@@ -49,22 +56,35 @@ export async function runParallelIngest(units: AsyncIterable<SourceUnit> | Itera
     await writer.write(prepared.resources, counter);
     options.onProgress?.(counter);
   };
-  let batch: SourceUnit[] = [];
+  // One batch is gathered at a time, of units or of files, so batches (and their commits) keep the input's order.
+  let units: SourceUnit[] = [];
   let entries = 0;
+  let files: string[] = [];
+  let bytes = 0;
   const send = async () => {
-    if (batch.length === 0) return;
-    const units = batch;
-    batch = [];
+    if (units.length === 0 && files.length === 0) return;
+    if (files.length > 0) inFlight.push(pool.prepare({ files }));
+    else if (units.some((u) => u.index)) inFlight.push(Promise.resolve(prepareUnits(units, inline.deidentifier, options.key, inline.pipeline)));
+    else inFlight.push(pool.prepare({ units }));
+    units = [];
     entries = 0;
-    const local = units.some((u) => u.index);
-    inFlight.push(local ? Promise.resolve(prepareUnits(units, inline.deidentifier, options.key, inline.pipeline)) : pool.prepare(units));
+    files = [];
+    bytes = 0;
     if (inFlight.length >= maxInFlight) await commitOldest();
   };
   try {
-    for await (const unit of units) {
-      batch.push(unit);
-      entries += unit.entries.length + unit.problems.length;
-      if (entries >= batchSize) await send();
+    for await (const source of sources) {
+      if (isSourceFile(source)) {
+        if (units.length > 0) await send();
+        files.push(source.file);
+        bytes += source.bytes;
+        if (bytes >= batchBytes) await send();
+      } else {
+        if (files.length > 0) await send();
+        units.push(source);
+        entries += source.entries.length + source.problems.length;
+        if (entries >= batchSize) await send();
+      }
     }
     await send();
     while (inFlight.length > 0) await commitOldest();
@@ -73,47 +93,4 @@ export async function runParallelIngest(units: AsyncIterable<SourceUnit> | Itera
     await pool.close();
   }
   return counter.summary({ name: ruleSet.name, version: ruleSet.version });
-}
-
-/** Worker threads that prepare batches; each batch goes to the worker with the fewest waiting. */
-class PreparePool {
-  private readonly workers: { worker: Worker; waiting: Map<number, { resolve(p: PreparedUnits): void; reject(e: Error): void }> }[];
-  private seq = 0;
-
-  constructor(count: number, data: IngestWorkerData) {
-    this.workers = Array.from({ length: count }, () => {
-      const worker = startTypeScriptWorker(new URL('./ingest-worker.ts', import.meta.url), data);
-      const entry = { worker, waiting: new Map<number, { resolve(p: PreparedUnits): void; reject(e: Error): void }>() };
-      worker.on('message', (message: { seq: number; prepared?: PreparedUnits; error?: string }) => {
-        const pending = entry.waiting.get(message.seq);
-        entry.waiting.delete(message.seq);
-        if (message.error !== undefined) pending?.reject(new Error(`ingest worker: ${message.error}`));
-        else pending?.resolve(message.prepared!);
-      });
-      const failAll = (err: Error) => {
-        for (const pending of entry.waiting.values()) pending.reject(err);
-        entry.waiting.clear();
-      };
-      worker.on('error', failAll);
-      worker.on('exit', (code) => failAll(new Error(`ingest worker stopped (exit code ${code})`)));
-      return entry;
-    });
-  }
-
-  get size(): number {
-    return this.workers.length;
-  }
-
-  prepare(units: SourceUnit[]): Promise<PreparedUnits> {
-    const target = this.workers.reduce((a, b) => (b.waiting.size < a.waiting.size ? b : a));
-    const seq = ++this.seq;
-    return new Promise((resolve, reject) => {
-      target.waiting.set(seq, { resolve, reject });
-      target.worker.postMessage({ seq, units });
-    });
-  }
-
-  async close(): Promise<void> {
-    await Promise.all(this.workers.map(({ worker }) => worker.terminate()));
-  }
 }

@@ -55,12 +55,47 @@ export async function listInputFiles(paths: string[]): Promise<string[]> {
 
 /** The units of every input, one at a time. */
 export async function* readSources(paths: string[], options: ReadOptions = {}): AsyncGenerator<SourceUnit> {
+  for await (const source of planSources(paths, options)) {
+    if (isSourceFile(source)) yield* readSourceFile(source.file);
+    else yield source;
+  }
+}
+
+/** An input file small enough to be read whole (JSON) or at once (ndjson), left for its reader to open. */
+export interface SourceFile {
+  file: string;
+  /** Its size once uncompressed (estimated for .gz), to batch files by the work they hold. */
+  bytes: number;
+}
+
+export function isSourceFile(source: SourceFile | SourceUnit): source is SourceFile {
+  return 'file' in source;
+}
+
+/**
+ * What readSources reads, in the same order, except that every file small enough is handed out as a SourceFile
+ * instead of being read here: a parallel ingest has its worker threads read and parse those, so the thread that
+ * commits neither parses them nor copies the parsed resources to the workers. Only files too large to hold at once
+ * (large Bundles, streamed in two passes with an index over the whole file; large ndjson) are read here, in units.
+ */
+export async function* planSources(paths: string[], options: ReadOptions = {}): AsyncGenerator<SourceFile | SourceUnit> {
   const limit = options.wholeFileBytes ?? WHOLE_FILE_BYTES;
   for (const file of await listInputFiles(paths)) {
-    if (/\.(ndjson|jsonl)(\.gz)?$/i.test(file)) yield* readNdjson(file);
-    else if ((await stat(file)).size * (file.endsWith('.gz') ? GZIP_RATIO : 1) > limit) yield* streamBundleFile(file);
-    else yield await readJsonFile(file);
+    const bytes = (await stat(file)).size * (file.endsWith('.gz') ? GZIP_RATIO : 1);
+    if (bytes <= limit) yield { file, bytes };
+    else if (isNdjson(file)) yield* readNdjson(file);
+    else yield* streamBundleFile(file);
   }
+}
+
+/** The units of one file that planSources handed out whole: its ndjson lines in runs, or its one JSON document. */
+export async function* readSourceFile(file: string): AsyncGenerator<SourceUnit> {
+  if (isNdjson(file)) yield* readNdjson(file);
+  else yield await readJsonFile(file);
+}
+
+function isNdjson(file: string): boolean {
+  return /\.(ndjson|jsonl)(\.gz)?$/i.test(file);
 }
 
 async function readJsonFile(file: string): Promise<SourceUnit> {

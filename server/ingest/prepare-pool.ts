@@ -1,0 +1,58 @@
+/**
+ * The worker threads of a parallel ingest (ingest-worker.ts). A batch is either source units already read (the
+ * parts of files too large to hand out whole) or whole files, which the worker reads and parses itself; each batch
+ * goes to the worker with the fewest batches waiting.
+ */
+import type { Worker } from 'node:worker_threads';
+import type { IngestWorkerData, IngestWorkerRequest } from './ingest-worker.ts';
+import type { PreparedUnits } from './prepare-unit.ts';
+import { startTypeScriptWorker } from './typescript-worker.ts';
+
+interface Pending {
+  resolve(prepared: PreparedUnits): void;
+  reject(err: Error): void;
+}
+
+export type PrepareBatch = Omit<IngestWorkerRequest, 'seq'>;
+
+export class PreparePool {
+  private readonly workers: { worker: Worker; waiting: Map<number, Pending> }[];
+  private seq = 0;
+
+  constructor(count: number, data: IngestWorkerData) {
+    this.workers = Array.from({ length: count }, () => {
+      const worker = startTypeScriptWorker(new URL('./ingest-worker.ts', import.meta.url), data);
+      const entry = { worker, waiting: new Map<number, Pending>() };
+      worker.on('message', (message: { seq: number; prepared?: PreparedUnits; error?: string }) => {
+        const pending = entry.waiting.get(message.seq);
+        entry.waiting.delete(message.seq);
+        if (message.error !== undefined) pending?.reject(new Error(`ingest worker: ${message.error}`));
+        else pending?.resolve(message.prepared!);
+      });
+      const failAll = (err: Error) => {
+        for (const pending of entry.waiting.values()) pending.reject(err);
+        entry.waiting.clear();
+      };
+      worker.on('error', failAll);
+      worker.on('exit', (code) => failAll(new Error(`ingest worker stopped (exit code ${code})`)));
+      return entry;
+    });
+  }
+
+  get size(): number {
+    return this.workers.length;
+  }
+
+  prepare(batch: PrepareBatch): Promise<PreparedUnits> {
+    const target = this.workers.reduce((a, b) => (b.waiting.size < a.waiting.size ? b : a));
+    const seq = ++this.seq;
+    return new Promise((resolve, reject) => {
+      target.waiting.set(seq, { resolve, reject });
+      target.worker.postMessage({ ...batch, seq } satisfies IngestWorkerRequest);
+    });
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.workers.map(({ worker }) => worker.terminate()));
+  }
+}
