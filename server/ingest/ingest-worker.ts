@@ -16,6 +16,8 @@ export interface IngestWorkerData {
   key: Uint8Array;
   /** The reference date of the age rules, so every worker folds ages the same way. */
   now: string;
+  /** Whether to serialize the index entries (the store takes SerializedStoreWrites). */
+  serializeIndex: boolean;
 }
 
 /** One batch: units already read, or files (from planSources) to read here, in that order. */
@@ -25,7 +27,7 @@ export interface IngestWorkerRequest {
   files?: string[];
 }
 
-const { rules, key: keyBytes, now } = workerData as IngestWorkerData;
+const { rules, key: keyBytes, now, serializeIndex } = workerData as IngestWorkerData;
 const key = Buffer.from(keyBytes);
 const deidentifier = createDeidentifier(loadRuleSet(rules), key, new Date(now));
 const pipeline = withDeidentifiedProfiles(defaultPipeline);
@@ -36,7 +38,7 @@ async function answer({ seq, units = [], files = [] }: IngestWorkerRequest): Pro
   try {
     const all = [...units];
     for (const file of files) for await (const unit of readSourceFile(file)) all.push(unit);
-    parentPort!.postMessage({ seq, prepared: prepareUnits(all, deidentifier, key, pipeline) });
+    parentPort!.postMessage({ seq, prepared: prepareUnits(all, deidentifier, key, pipeline, serializeIndex) });
   } catch (err) {
     parentPort!.postMessage({ seq, error: (err as Error).stack ?? String(err) });
   }

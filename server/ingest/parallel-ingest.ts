@@ -43,7 +43,9 @@ export async function runParallelIngest(sources: ParallelSources, options: Paral
   const now = new Date();
   const batchSize = options.batchSize ?? 1000;
   const batchBytes = options.batchBytes ?? DEFAULT_BATCH_BYTES;
-  const pool = new PreparePool(options.workers ?? Math.max(1, availableParallelism() - 1), { rules: options.rules, key: new Uint8Array(options.key), now: now.toISOString() });
+  const serializeIndex = typeof options.store.commitSerialized === 'function';
+  const workerData = { rules: options.rules, key: new Uint8Array(options.key), now: now.toISOString(), serializeIndex };
+  const pool = new PreparePool(options.workers ?? Math.max(1, availableParallelism() - 1), workerData);
   const inline = { deidentifier: createDeidentifier(ruleSet, options.key, now), pipeline: withDeidentifiedProfiles(defaultPipeline) };
   const writer = new PreparedStoreWriter(options.store);
   const counter = new SummaryCounter();
@@ -64,7 +66,7 @@ export async function runParallelIngest(sources: ParallelSources, options: Paral
   const send = async () => {
     if (units.length === 0 && files.length === 0) return;
     if (files.length > 0) inFlight.push(pool.prepare({ files }));
-    else if (units.some((u) => u.index)) inFlight.push(Promise.resolve(prepareUnits(units, inline.deidentifier, options.key, inline.pipeline)));
+    else if (units.some((u) => u.index)) inFlight.push(Promise.resolve(prepareUnits(units, inline.deidentifier, options.key, inline.pipeline, serializeIndex)));
     else inFlight.push(pool.prepare({ units }));
     units = [];
     entries = 0;

@@ -1,13 +1,15 @@
 /**
  * Everything of an ingest that needs no store: de-identify, validate (core + de-identified profiles), serialize and
  * extract the index entries. It runs in worker threads (ingest-worker.ts), so the main thread only commits.
- * The result is plain data (strings, numbers, Dates), cheap to pass between threads.
+ * The result is plain data, cheap to pass between threads: a few strings a resource when the store takes serialized
+ * index entries (SerializedStoreWrite), the entries as objects otherwise.
  */
 import type { Resource } from '@medplum/fhirtypes';
 import { DeidError, type Deidentifier } from '../deid/engine.ts';
 import { isResourceType } from '../fhir/definitions.ts';
 import { OperationOutcomeError } from '../fhir/outcomes.ts';
 import { assertValid, type ResourcePipeline } from '../fhir/pipeline.ts';
+import { serializeIndexEntries } from '../store/embedded/record-codec.ts';
 import type { IndexEntries } from '../store/types.ts';
 import { describeOutcome } from './ingest-targets.ts';
 import type { SourceUnit } from './read-sources.ts';
@@ -24,7 +26,9 @@ export interface PreparedResource {
   metaHead: string;
   /** JSON of the elements after meta, as an object ("{}" when there are none). */
   rest: string;
-  index: IndexEntries;
+  /** The index entries as objects, or serialized (SerializedStoreWrite.indexJson): one of the two. */
+  index?: IndexEntries;
+  indexJson?: string;
 }
 
 /** The stored JSON, as WriteSession writes it: resourceType, id, meta (the server's fields last), the rest. */
@@ -42,7 +46,7 @@ export interface PreparedUnits {
 }
 
 /** De-identifies, validates and indexes the units; nothing here reads or writes the store. */
-export function prepareUnits(units: SourceUnit[], deidentifier: Deidentifier, key: Buffer, pipeline: ResourcePipeline): PreparedUnits {
+export function prepareUnits(units: SourceUnit[], deidentifier: Deidentifier, key: Buffer, pipeline: ResourcePipeline, serializeIndex: boolean): PreparedUnits {
   const prepared: PreparedUnits = { read: {}, refusals: [], resources: [] };
   const count = (type: string) => (prepared.read[type] = (prepared.read[type] ?? 0) + 1);
   for (const unit of units) {
@@ -76,7 +80,9 @@ export function prepareUnits(units: SourceUnit[], deidentifier: Deidentifier, ke
       }
       const { resourceType: _type, id, meta, ...rest } = out;
       const metaJson = JSON.stringify({ ...meta, versionId: undefined, lastUpdated: undefined });
-      prepared.resources.push({ type, id: id!, metaHead: metaJson.slice(0, -1), rest: JSON.stringify(rest), index: pipeline.extract(out) });
+      const extracted = pipeline.extract(out);
+      const entries = serializeIndex ? { indexJson: serializeIndexEntries(extracted) } : { index: extracted };
+      prepared.resources.push({ type, id: id!, metaHead: metaJson.slice(0, -1), rest: JSON.stringify(rest), ...entries });
     }
   }
   return prepared;

@@ -56,6 +56,17 @@ export interface StoreWrite extends StoredVersion {
   index: IndexEntries;
 }
 
+/**
+ * A write whose index entries arrive serialized: `indexJson` is the JSON of IndexEntries with every date (the dt
+ * bounds, date sort keys) as epoch milliseconds, as the embedded store journals them. An ingest's worker threads
+ * make it where they extract the entries, so the thread that commits neither receives them as objects nor
+ * serializes them again.
+ */
+export interface SerializedStoreWrite extends StoredVersion {
+  expectedVid: number;
+  indexJson: string;
+}
+
 /** A MongoDB query document over StoredDocument fields (type, id, deleted, lastUpdated, tok, ref, str, ...). */
 export type Filter = Record<string, unknown>;
 
@@ -119,6 +130,11 @@ export interface Store {
   matchKeys?(filter: Filter, sortKeys: string[]): Promise<MatchKeys[]>;
   /** Applies all writes atomically and durably before resolving; throws StoreConflictError on a version mismatch. */
   commit(writes: StoreWrite[]): Promise<void>;
+  /**
+   * commit() for writes whose index entries are serialized. Optional: a store without it is given StoreWrites
+   * (dates in the serialized form cannot be told from numbers again, so they must be made as objects upstream).
+   */
+  commitSerialized?(writes: SerializedStoreWrite[]): Promise<void>;
 }
 
 /** One document's id and the sort keys asked for, in the order asked (undefined where it has none). */

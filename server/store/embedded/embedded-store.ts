@@ -4,7 +4,7 @@
  */
 import { mkdir, open, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Filter, HistoryQuery, MatchKeys, Store, StoredVersion, StoreQuery, StoreWrite } from '../types.ts';
+import type { Filter, HistoryQuery, MatchKeys, SerializedStoreWrite, Store, StoredVersion, StoreQuery, StoreWrite } from '../types.ts';
 import { CommitQueue, type JournalRecord } from './commit-queue.ts';
 import { countDocuments, findRecords, matchKeysOf, referenceKeysOf } from './document-query.ts';
 import { JournalFile, type StoreLogger } from './journal-file.ts';
@@ -128,6 +128,12 @@ export class EmbeddedStore implements Store {
   async commit(writes: StoreWrite[]): Promise<void> {
     if (!this.queue) throw new Error('embedded store: not open');
     await this.queue.commit(writes);
+  }
+
+  /** commit() of writes whose index entries are serialized (an ingest's prepared writes); durable once resolved. */
+  async commitSerialized(writes: SerializedStoreWrite[]): Promise<void> {
+    if (!this.queue) throw new Error('embedded store: not open');
+    await this.queue.commitSerialized(writes);
   }
 
   private openState(): MemoryState {

@@ -5,7 +5,7 @@
  * (see memory-filter.ts), so a date compares with a date. Sort keys that were dates become numbers too; one sort
  * key always holds one kind of value, so their order is unchanged.
  */
-import type { IndexEntries, StoreWrite } from '../types.ts';
+import type { IndexEntries, SerializedStoreWrite, StoredVersion, StoreWrite } from '../types.ts';
 import type { VersionEntry } from './version-history.ts';
 
 export interface MemoryIndexEntries extends Omit<IndexEntries, 'dt' | 'srt' | 'srtHi'> {
@@ -20,15 +20,34 @@ export interface EncodedWrite extends VersionEntry {
 }
 
 export function encodeWrite(write: StoreWrite): EncodedWrite {
-  return {
-    type: write.type,
-    id: write.id,
-    vid: write.vid,
-    lastUpdated: write.lastUpdated.getTime(),
-    deleted: write.deleted,
-    json: write.json,
-    index: toMemoryIndexEntries(write.index),
-  };
+  return encodedVersion(write, toMemoryIndexEntries(write.index));
+}
+
+function encodedVersion(write: StoredVersion, index: MemoryIndexEntries): EncodedWrite {
+  return { type: write.type, id: write.id, vid: write.vid, lastUpdated: write.lastUpdated.getTime(), deleted: write.deleted, json: write.json, index };
+}
+
+/** The JSON of the index entries as a journal record holds them: SerializedStoreWrite.indexJson. */
+export function serializeIndexEntries(index: IndexEntries): string {
+  return JSON.stringify(toMemoryIndexEntries(index));
+}
+
+/** A serialized write as encodeWrite would have made it from the same write with its entries as objects. */
+export function decodeSerializedWrite(write: SerializedStoreWrite): EncodedWrite {
+  return encodedVersion(write, JSON.parse(write.indexJson) as MemoryIndexEntries);
+}
+
+/**
+ * The text of a journal record of serialized writes, exactly as JSON.stringify({ sequence, writes }) of their
+ * encodeWrite forms (same members, same order), made by joining the index JSON in as it is.
+ */
+export function serializedRecordText(sequence: number, writes: readonly SerializedStoreWrite[]): string {
+  let text = `{"sequence":${sequence},"writes":[`;
+  for (let i = 0; i < writes.length; i++) {
+    const w = writes[i];
+    text += `${i === 0 ? '' : ','}{"type":${JSON.stringify(w.type)},"id":${JSON.stringify(w.id)},"vid":${w.vid},"lastUpdated":${w.lastUpdated.getTime()},"deleted":${w.deleted},"json":${JSON.stringify(w.json)},"index":${w.indexJson}}`;
+  }
+  return `${text}]}`;
 }
 
 /** Picks exactly the index fields, so a whole document can be passed in. */
