@@ -4,7 +4,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EmbeddedStore } from '../server/store/embedded/embedded-store.ts';
-import { encodeWrite, serializedRecordText, serializeIndexEntries } from '../server/store/embedded/record-codec.ts';
+import { encodeWrite, serializedRecordParts, serializeIndexEntries } from '../server/store/embedded/record-codec.ts';
 import type { SerializedStoreWrite, StoreWrite } from '../server/store/types.ts';
 import { commitSearchFixture } from './store/search-fixture.ts';
 import { instant, put } from './store/store-writes.ts';
@@ -27,7 +27,7 @@ describe('EmbeddedStore serialized writes', () => {
       put('Observation', 'o"1', { vid: 3, at: instant(4), body: { note: [{ text: 'say "hi" \\ é \u2028 \n' }] }, index: { tok: ['status||final'], dt: [{ p: 'date', lo: new Date(0), hi: new Date(86_399_999) }], srt: { date: new Date(0), v: 2.5 } } }),
       { ...put('Patient', 'p1', { at: instant(5) }), deleted: true, json: '' },
     ];
-    assert.equal(serializedRecordText(17, writes.map(serialized)), JSON.stringify({ sequence: 17, writes: writes.map(encodeWrite) }));
+    assert.equal(serializedRecordParts(17, writes.map(serialized)).join(''), JSON.stringify({ sequence: 17, writes: writes.map(encodeWrite) }));
   });
 
   it('commitSerialized journals what commit journals, and the store answers alike, replayed or not', async () => {

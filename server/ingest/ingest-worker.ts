@@ -8,6 +8,7 @@ import { withDeidentifiedProfiles } from '../deid/deidentified-profiles.ts';
 import { createDeidentifier } from '../deid/engine.ts';
 import { loadRuleSet } from '../deid/rule-set.ts';
 import { defaultPipeline } from '../fhir/default-pipeline.ts';
+import { toPostedUnits } from './posted-units.ts';
 import { prepareUnits } from './prepare-unit.ts';
 import { readSourceFile, type SourceUnit } from './read-sources.ts';
 
@@ -38,7 +39,7 @@ async function answer({ seq, units = [], files = [] }: IngestWorkerRequest): Pro
   try {
     const all = [...units];
     for (const file of files) for await (const unit of readSourceFile(file)) all.push(unit);
-    parentPort!.postMessage({ seq, prepared: prepareUnits(all, deidentifier, key, pipeline, serializeIndex) });
+    parentPort!.postMessage({ seq, prepared: toPostedUnits(prepareUnits(all, deidentifier, key, pipeline, serializeIndex)) });
   } catch (err) {
     parentPort!.postMessage({ seq, error: (err as Error).stack ?? String(err) });
   }

@@ -5,6 +5,7 @@
  */
 import type { Worker } from 'node:worker_threads';
 import type { IngestWorkerData, IngestWorkerRequest } from './ingest-worker.ts';
+import { fromPostedUnits, type PostedUnits } from './posted-units.ts';
 import type { PreparedUnits } from './prepare-unit.ts';
 import { startTypeScriptWorker } from './typescript-worker.ts';
 
@@ -23,11 +24,11 @@ export class PreparePool {
     this.workers = Array.from({ length: count }, () => {
       const worker = startTypeScriptWorker(new URL('./ingest-worker.ts', import.meta.url), data);
       const entry = { worker, waiting: new Map<number, Pending>() };
-      worker.on('message', (message: { seq: number; prepared?: PreparedUnits; error?: string }) => {
+      worker.on('message', (message: { seq: number; prepared?: PostedUnits; error?: string }) => {
         const pending = entry.waiting.get(message.seq);
         entry.waiting.delete(message.seq);
         if (message.error !== undefined) pending?.reject(new Error(`ingest worker: ${message.error}`));
-        else pending?.resolve(message.prepared!);
+        else pending?.resolve(fromPostedUnits(message.prepared!));
       });
       const failAll = (err: Error) => {
         for (const pending of entry.waiting.values()) pending.reject(err);

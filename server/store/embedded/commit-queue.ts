@@ -5,10 +5,10 @@
  * still take away. Compaction runs between journal batches, so it sees a state no commit is changing.
  */
 import type { SerializedStoreWrite, StoreWrite } from '../types.ts';
-import { frameRecord } from './framing.ts';
+import { frameRecord, frameRecordParts } from './framing.ts';
 import type { JournalFile, StoreLogger } from './journal-file.ts';
 import type { MemoryState } from './memory-state.ts';
-import { decodeSerializedWrite, encodeWrite, serializedRecordText, type EncodedWrite } from './record-codec.ts';
+import { decodeSerializedWrite, encodeWrite, serializedRecordParts, type EncodedWrite } from './record-codec.ts';
 import { checkExpectedVersions } from './version-check.ts';
 
 /** One journal record: one commit. */
@@ -20,7 +20,7 @@ export interface JournalRecord {
 interface QueuedCommit {
   writes: readonly { type: string; id: string }[];
   /** The writes as the state applies them, asked for once they are durable. */
-  encoded(): EncodedWrite[];
+  encoded(): Iterable<EncodedWrite>;
   record: Buffer;
   sequence: number;
   resolve(): void;
@@ -55,7 +55,7 @@ export class CommitQueue {
   commit(writes: StoreWrite[]): Promise<void> {
     return this.enqueue(writes, (sequence) => {
       const journalRecord: JournalRecord = { sequence, writes: writes.map(encodeWrite) };
-      return { text: JSON.stringify(journalRecord), encoded: () => journalRecord.writes };
+      return { record: frameRecord(JSON.stringify(journalRecord)), encoded: () => journalRecord.writes };
     });
   }
 
@@ -64,12 +64,12 @@ export class CommitQueue {
    * only when applied, so a bulk load's entries are short-lived objects rather than ones waiting on the fsync.
    */
   commitSerialized(writes: SerializedStoreWrite[]): Promise<void> {
-    return this.enqueue(writes, (sequence) => ({ text: serializedRecordText(sequence, writes), encoded: () => writes.map(decodeSerializedWrite) }));
+    return this.enqueue(writes, (sequence) => ({ record: frameRecordParts(serializedRecordParts(sequence, writes)), encoded: () => decodedOneByOne(writes) }));
   }
 
   private enqueue(
     writes: readonly (StoreWrite | SerializedStoreWrite)[],
-    journal: (sequence: number) => { text: string; encoded(): EncodedWrite[] },
+    journal: (sequence: number) => { record: Buffer; encoded(): Iterable<EncodedWrite> },
   ): Promise<void> {
     if (this.failure) return Promise.reject(this.failure);
     try {
@@ -79,8 +79,7 @@ export class CommitQueue {
     }
     if (writes.length === 0) return Promise.resolve();
     const sequence = this.nextSequence++;
-    const { text, encoded } = journal(sequence);
-    const record = frameRecord(text);
+    const { record, encoded } = journal(sequence);
     this.holdVersions(writes);
     return new Promise((resolve, reject) => {
       this.waiting.push({ writes, encoded, record, sequence, resolve, reject });
@@ -182,4 +181,10 @@ export class CommitQueue {
     }
     this.waiting = [];
   }
+}
+
+// Each write's entries are parsed just before it is applied and dropped right after, so they die young: parsing a
+// whole commit first would keep megabytes alive through a scavenge, to be copied and promoted for nothing.
+function* decodedOneByOne(writes: readonly SerializedStoreWrite[]): Generator<EncodedWrite> {
+  for (const write of writes) yield decodeSerializedWrite(write);
 }

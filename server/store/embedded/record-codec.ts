@@ -38,16 +38,24 @@ export function decodeSerializedWrite(write: SerializedStoreWrite): EncodedWrite
 }
 
 /**
- * The text of a journal record of serialized writes, exactly as JSON.stringify({ sequence, writes }) of their
- * encodeWrite forms (same members, same order), made by joining the index JSON in as it is.
+ * The text of a journal record of serialized writes, in parts (frameRecordParts): joined, exactly what
+ * JSON.stringify({ sequence, writes }) makes of their encodeWrite forms (same members, same order), with the index
+ * JSON taken in as it is.
  */
-export function serializedRecordText(sequence: number, writes: readonly SerializedStoreWrite[]): string {
-  let text = `{"sequence":${sequence},"writes":[`;
+export function serializedRecordParts(sequence: number, writes: readonly SerializedStoreWrite[]): string[] {
+  const parts = [`{"sequence":${sequence},"writes":[`];
   for (let i = 0; i < writes.length; i++) {
     const w = writes[i];
-    text += `${i === 0 ? '' : ','}{"type":${JSON.stringify(w.type)},"id":${JSON.stringify(w.id)},"vid":${w.vid},"lastUpdated":${w.lastUpdated.getTime()},"deleted":${w.deleted},"json":${JSON.stringify(w.json)},"index":${w.indexJson}}`;
+    parts.push(
+      `${i === 0 ? '' : ','}{"type":${JSON.stringify(w.type)},"id":${JSON.stringify(w.id)},"vid":${w.vid},"lastUpdated":${w.lastUpdated.getTime()},"deleted":${w.deleted},"json":`,
+      JSON.stringify(w.json),
+      ',"index":',
+      w.indexJson,
+      '}',
+    );
   }
-  return `${text}]}`;
+  parts.push(']}');
+  return parts;
 }
 
 /** Picks exactly the index fields, so a whole document can be passed in. */
