@@ -8,6 +8,7 @@
  */
 import { Query } from 'mingo';
 import { isPlainObject, planCandidates } from '../store/embedded/candidate-selection.ts';
+import { conjuncts } from '../store/filter-conjuncts.ts';
 import { sortTuples } from '../store/embedded/document-sort.ts';
 import { toMemoryFilter } from '../store/embedded/memory-filter.ts';
 import type { MemoryIndexEntries } from '../store/embedded/record-codec.ts';
@@ -79,11 +80,6 @@ async function matchingEvents(index: AuditEventIndex, filter: Filter, readEntrie
     matches = passed;
   }
   return matches;
-}
-
-/** A filter as the conditions that must all hold (its fields, and the parts of its `$and`s). */
-function conjuncts(filter: Filter): Filter[] {
-  return Object.entries(filter).flatMap(([field, condition]) => (field === '$and' ? (condition as Filter[]).flatMap(conjuncts) : [{ [field]: condition }]));
 }
 
 /**

@@ -7,6 +7,8 @@
 import { Query } from 'mingo';
 import type { Filter, MatchKeys, StoreQuery } from '../types.ts';
 import { candidateIds, planCandidates, type CandidatePlan, type IndexLookups } from './candidate-selection.ts';
+import { FAILED, PASSED, splitColumnConditions, testColumns } from './column-conditions.ts';
+import { NO_ENTRY, ONE_ENTRY } from './date-column.ts';
 import { sortTuples, type SortSpec } from './document-sort.ts';
 import { compilePredicate } from './filter-predicate.ts';
 import { memoryIndexEntriesOf, type MemoryDocument, type MemoryState, type ResourceRecord } from './memory-state.ts';
@@ -24,7 +26,7 @@ export function findRecords(state: MemoryState, query: StoreQuery): ResourceReco
   const limit = query.limit ?? Infinity;
   const walked = walkSortedOrder(state, query, plan, skip + limit);
   if (walked) return walked.slice(skip).map((document) => state.records.get(document._id)!);
-  const matches = matchingDocuments(state, plan);
+  const matches = matchingDocuments(state, plan, typeOf(query.filter));
   let page: MemoryDocument[];
   if (query.sort && query.sort.length > 0) {
     page = sortedPage(matches, query.sort, skip, limit);
@@ -104,6 +106,9 @@ export function countDocuments(state: MemoryState, filter: Filter): number {
     else for (const id of set) deleted += state.tombstones.has(id) ? 1 : 0;
     return set.size - deleted;
   }
+  const type = typeOf(filter);
+  const byNumber = type === undefined ? undefined : matchingNumbers(state, plan, type);
+  if (byNumber) return byNumber.length;
   let count = 0;
   for (const _document of matchingDocuments(state, plan)) count++;
   return count;
@@ -112,26 +117,85 @@ export function countDocuments(state: MemoryState, filter: Filter): number {
 /** The distinct ref keys with `prefix` of the matching documents (see Store.referenceKeys). */
 export function referenceKeysOf(state: MemoryState, filter: Filter, prefix: string): string[] {
   const plan = planCandidates(filter, indexLookups(state));
+  const type = typeOf(filter);
+  const numbers = type === undefined ? undefined : matchingNumbers(state, plan, type);
   const keys = new Set<string>();
-  for (const document of matchingDocuments(state, plan)) {
-    for (const key of document.ref) if (key.startsWith(prefix)) keys.add(key);
+  if (type === undefined || !numbers) {
+    for (const document of matchingDocuments(state, plan)) addKeys(keys, document, prefix);
+    return [...keys];
   }
+  // Most matches have one such key (an Observation's one patient): read from the column, by number.
+  const column = state.referenceColumn(type, prefix);
+  const seen = new Uint8Array(column.keyCount);
+  for (const n of numbers) {
+    const entries = column.entriesOf(n);
+    if (entries === ONE_ENTRY) seen[column.keyNumberOf(n)] = 1;
+    else if (entries !== NO_ENTRY) addKeys(keys, state.recordOf(n).document, prefix);
+  }
+  for (let k = 0; k < seen.length; k++) if (seen[k] === 1) keys.add(column.keyOf(k));
   return [...keys];
+}
+
+function addKeys(keys: Set<string>, document: MemoryDocument, prefix: string): void {
+  for (const key of document.ref) if (key.startsWith(prefix)) keys.add(key);
 }
 
 /** The ids and named sort keys of the matching documents (see Store.matchKeys). */
 export function matchKeysOf(state: MemoryState, filter: Filter, sortKeys: string[]): MatchKeys[] {
   const plan = planCandidates(filter, indexLookups(state));
   const rows: MatchKeys[] = [];
-  for (const document of matchingDocuments(state, plan)) rows.push({ id: document.id, keys: sortKeys.map((code) => document.srt[code]) });
+  for (const document of matchingDocuments(state, plan, typeOf(filter))) rows.push({ id: document.id, keys: sortKeys.map((code) => document.srt[code]) });
   return rows;
 }
 
-function* matchingDocuments(state: MemoryState, plan: CandidatePlan): Generator<MemoryDocument> {
+/** The documents matching a plan; `type`, the filter's, lets date columns answer its date conditions. */
+function matchingDocuments(state: MemoryState, plan: CandidatePlan, type?: string): Iterable<MemoryDocument> {
+  const numbers = type === undefined ? undefined : matchingNumbers(state, plan, type);
+  if (numbers) return numbers.map((n) => state.recordOf(n).document);
+  return testedCandidates(state, plan);
+}
+
+/**
+ * The numbers of the matches of a plan of `type` whose candidates all come from posting lists, when told without
+ * reading most documents: the plan is exact, or its date conditions are answered by columns. Else undefined.
+ */
+function matchingNumbers(state: MemoryState, plan: CandidatePlan, type: string): number[] | undefined {
+  if (plan.sets.length === 0 || !plan.sets.every((set) => set.postings)) return undefined;
+  if (!plan.exact) return columnMatches(state, plan, type);
+  const numbers: number[] = [];
+  forEachPostingCandidate(plan, (n) => {
+    if (!(plan.excludeDeleted && state.isDeleted(n))) numbers.push(n);
+  });
+  return numbers;
+}
+
+function* testedCandidates(state: MemoryState, plan: CandidatePlan): Generator<MemoryDocument> {
   const test = plan.exact ? undefined : documentTest(plan.residual);
   for (const document of candidateDocuments(state, plan)) {
     if (!test || test(document)) yield document;
   }
+}
+
+/**
+ * The matches of a plan whose residual has date conditions (column-conditions.ts): each candidate is tested on the
+ * columns first, by number, and its document is reached only when a condition or the rest of the residual needs
+ * it. Undefined when the residual has no date condition.
+ */
+function columnMatches(state: MemoryState, plan: CandidatePlan, type: string): number[] | undefined {
+  const { columns, rest } = splitColumnConditions(toMemoryFilter(plan.residual), (code) => state.dateColumn(type, code));
+  if (columns.length === 0) return undefined;
+  const restTest = rest.length === 0 ? undefined : documentTest({ $and: rest });
+  const numbers: number[] = [];
+  forEachPostingCandidate(plan, (n) => {
+    if (plan.excludeDeleted && state.isDeleted(n)) return;
+    const verdict = testColumns(columns, n);
+    if (verdict === FAILED) return;
+    if (verdict === PASSED && !restTest) return void numbers.push(n);
+    const { document } = state.recordOf(n);
+    for (const { column, onDocument } of columns) if (column.entriesOf(n) !== ONE_ENTRY && !onDocument(document)) return;
+    if (!restTest || restTest(document)) numbers.push(n);
+  });
+  return numbers;
 }
 
 function documentTest(filter: Filter): (document: MemoryDocument) => boolean {
@@ -159,16 +223,26 @@ function* candidateDocuments(state: MemoryState, plan: CandidatePlan): Generator
 
 /** The candidates of a plan made of posting lists only: intersected by document number (the common case). */
 function postingCandidates(state: MemoryState, plan: CandidatePlan): MemoryDocument[] {
-  const [smallest, ...others] = [...plan.sets].sort((a, b) => a.size - b.size).map((set) => set.postings!);
   const documents: MemoryDocument[] = [];
+  forEachPostingCandidate(plan, (n) => {
+    if (!(plan.excludeDeleted && state.isDeleted(n))) documents.push(state.recordOf(n).document);
+  });
+  return documents;
+}
+
+/** Visits, in number order, the documents in every one of the plan's sets (all views over posting lists). */
+function forEachPostingCandidate(plan: CandidatePlan, visit: (n: number) => void): void {
+  const [smallest, ...others] = [...plan.sets].sort((a, b) => a.size - b.size).map((set) => set.postings!);
   for (const list of smallest) {
     list.forEach((n) => {
       for (const other of others) if (!other.some((l) => l.has(n))) return;
-      const { document } = state.recordOf(n);
-      if (!(plan.excludeDeleted && document.deleted)) documents.push(document);
+      visit(n);
     });
   }
-  return documents;
+}
+
+function typeOf(filter: Filter): string | undefined {
+  return typeof filter.type === 'string' ? filter.type : undefined;
 }
 
 function indexLookups(state: MemoryState): IndexLookups {

@@ -5,6 +5,8 @@
  */
 import type { StoredDocument, StoredVersion } from '../types.ts';
 import type { SortSpec } from './document-sort.ts';
+import { DateColumn } from './date-column.ts';
+import { ReferenceColumn } from './reference-column.ts';
 import { InvertedIndex, type IndexedField } from './inverted-index.ts';
 import { PackedEntries, type PackedKind } from './packed-entries.ts';
 import type { EncodedWrite, MemoryIndexEntries } from './record-codec.ts';
@@ -38,6 +40,13 @@ export interface ResourceRecord {
 const NO_ENTRIES: never[] = Object.freeze([]) as unknown as never[];
 /** Sort orders kept per type (each costs a pointer per document). */
 const ORDERS_PER_TYPE = 8;
+/** Columns kept (a date column costs 17 bytes per document number of the whole store, 17 MB at a million). */
+const COLUMNS = 12;
+
+/** A column of one type's documents by number (date-column.ts, reference-column.ts), kept up to date by writes. */
+interface Column {
+  note(n: number, document: MemoryDocument): void;
+}
 
 export class MemoryState {
   readonly records = new Map<string, ResourceRecord>();
@@ -54,6 +63,11 @@ export class MemoryState {
   readonly versionsByType = new Map<string, VersionList>();
   /** type -> sort signature -> the type's documents in that order, built when a search first needs it. */
   private readonly orders = new Map<string, Map<string, SortedOrder>>();
+  /** type -> what the column holds (`dt <code>`, `ref <prefix>`) -> the column, built when a search first needs it. */
+  private readonly columns = new Map<string, Map<string, Column>>();
+  private columnCount = 0;
+  /** 1 where document n's current version is a deletion: candidates by number are told without their record. */
+  private deleted = new Uint8Array(1024);
   /** Small repeated strings (types, parameter names, units) kept once. */
   private readonly sharedStrings = new Map<string, string>();
 
@@ -90,6 +104,10 @@ export class MemoryState {
     }
     const orders = this.orders.get(type);
     if (orders) for (const [signature, order] of orders) if (!order.noteWrite(document)) orders.delete(signature);
+    const columns = this.columns.get(type);
+    if (columns) for (const column of columns.values()) column.note(number, document);
+    if (number >= this.deleted.length) this.deleted = grown(this.deleted, number);
+    this.deleted[number] = write.deleted ? 1 : 0;
     if (write.deleted) this.tombstones.add(documentId);
     else this.tombstones.delete(documentId);
     this.allVersions.push(version);
@@ -114,6 +132,38 @@ export class MemoryState {
       orders.set(signature, order);
     }
     return order;
+  }
+
+  /** Whether document n's current version is a deletion. */
+  isDeleted(n: number): boolean {
+    return this.deleted[n] === 1;
+  }
+
+  /** The column of the date parameter `code` of `type`'s documents (see date-column.ts). */
+  dateColumn(type: string, code: string): DateColumn {
+    return this.column(type, `dt ${code}`, () => new DateColumn(code));
+  }
+
+  /** The column of `type`'s reference keys that start with `prefix` (see reference-column.ts). */
+  referenceColumn(type: string, prefix: string): ReferenceColumn {
+    return this.column(type, `ref ${prefix}`, () => new ReferenceColumn(prefix));
+  }
+
+  private column<C extends Column>(type: string, name: string, make: () => C): C {
+    const existing = this.columns.get(type)?.get(name);
+    if (existing) return existing as C;
+    // Past the limit every column goes; searches build the ones they need again.
+    if (this.columnCount >= COLUMNS) {
+      this.columns.clear();
+      this.columnCount = 0;
+    }
+    const column = make();
+    for (const list of this.index.lookup('type', type, type).postings ?? []) list.forEach((n) => column.note(n, this.byNumber[n].document));
+    let columns = this.columns.get(type);
+    if (!columns) this.columns.set(type, (columns = new Map()));
+    columns.set(name, column);
+    this.columnCount++;
+    return column;
   }
 
   // Builds fresh arrays and objects throughout: the caller keeps its StoreWrite and may reuse it.
@@ -155,6 +205,13 @@ export class MemoryState {
     this.sharedStrings.set(value, value);
     return value;
   }
+}
+
+/** A copy of `array` with room for index `n` and more. */
+function grown(array: Uint8Array, n: number): Uint8Array<ArrayBuffer> {
+  const copy = new Uint8Array(Math.ceil((n + 1) * 1.5));
+  copy.set(array);
+  return copy;
 }
 
 const TYPED_REFERENCE = /^[A-Z][A-Za-z]+\/[A-Za-z0-9\-.]{1,64}$/;

@@ -85,6 +85,12 @@ export class PackedEntries {
     return false;
   }
 
+  /** Calls `visit` with the parameter and bounds of each `dt` entry (date-column.ts). */
+  forEachDate(visit: (p: string | undefined, lo: number | undefined, hi: number | undefined) => void): void {
+    if (this.kind !== 'dt') throw new Error(`packed ${this.kind} entries hold no dates`);
+    for (let i = 0; i < this.length; i++) visit(this.strings[i], this.numbers[2 * i], this.numbers[2 * i + 1]);
+  }
+
   /** The entries as plain objects (absent fields left out), for mingo and the snapshot. */
   toArray(): Entry[] {
     const entries: Entry[] = [];

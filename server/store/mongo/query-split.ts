@@ -4,6 +4,7 @@
  * ("unknown operator: p" for `{str: {$elemMatch: {p: 'name', v: 'x'}}}`, and "$elemMatch: support for $and not
  * implemented yet"), while the search compiler needs it over `str`/`dt`/`num` entries.
  */
+import { conjuncts } from '../filter-conjuncts.ts';
 import type { Filter } from '../types.ts';
 
 /** Which `$elemMatch` forms the server evaluates correctly (all of them on MongoDB). */
@@ -42,13 +43,6 @@ export function needsClientSide(value: unknown, support: ElemMatchSupport): bool
   return Object.entries(value).some(
     ([key, inner]) =>
       (key === '$elemMatch' && unsupportedElemMatch(inner, support)) || needsClientSide(inner, support),
-  );
-}
-
-/** The filter as a list of conditions that must all hold: its keys, with nested `$and`s flattened. */
-function conjuncts(filter: Filter): Filter[] {
-  return Object.entries(filter).flatMap(([key, value]) =>
-    key === '$and' && Array.isArray(value) ? value.flatMap((item) => conjuncts(item as Filter)) : [{ [key]: value }],
   );
 }
 

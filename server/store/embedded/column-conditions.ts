@@ -1,0 +1,90 @@
+/**
+ * The conditions of a search that date columns answer (date-column.ts): `{dt: {$elemMatch: {p, lo, hi}}}` with
+ * range operators on the bounds, which is what every date prefix compiles to (search/compile-ranges.ts). For a
+ * candidate with one entry of the parameter the column holds the answer; with none the condition fails; with
+ * several the condition is tested on the document, as before.
+ */
+import { conjuncts } from '../filter-conjuncts.ts';
+import type { Filter } from '../types.ts';
+import { isPlainObject } from './candidate-selection.ts';
+import { NO_ENTRY, ONE_ENTRY, type DateColumn } from './date-column.ts';
+import { compilePredicate, type Predicate } from './filter-predicate.ts';
+
+export interface ColumnCondition {
+  column: DateColumn;
+  /** The condition on the bounds of a document's one entry. */
+  holds(lo: number, hi: number): boolean;
+  /** The condition on a whole document (for one with several entries). */
+  onDocument: Predicate;
+}
+
+/** What a candidate's number is: passed, failed, or to be tested on its document. */
+export const PASSED = 0;
+export const FAILED = 1;
+export const TEST_DOCUMENT = 2;
+
+/** A filter (in memory form: dates as epoch ms) as the conditions columns answer and the rest. */
+export function splitColumnConditions(filter: Filter, columnOf: (code: string) => DateColumn): { columns: ColumnCondition[]; rest: Filter[] } {
+  const columns: ColumnCondition[] = [];
+  const rest: Filter[] = [];
+  for (const part of conjuncts(filter)) {
+    const bounds = dateBoundsCondition(part);
+    const onDocument = bounds && compilePredicate(part);
+    if (bounds && onDocument) columns.push({ column: columnOf(bounds.code), holds: bounds.holds, onDocument });
+    else rest.push(part);
+  }
+  return { columns, rest };
+}
+
+/** Tests document n on the columns; TEST_DOCUMENT when a condition needs its document. */
+export function testColumns(columns: readonly ColumnCondition[], n: number): number {
+  let verdict = PASSED;
+  for (const { column, holds } of columns) {
+    const entries = column.entriesOf(n);
+    if (entries === NO_ENTRY) return FAILED;
+    if (entries === ONE_ENTRY) {
+      if (!holds(column.lo(n), column.hi(n))) return FAILED;
+    } else {
+      verdict = TEST_DOCUMENT;
+    }
+  }
+  return verdict;
+}
+
+type RangeOperator = '$gt' | '$gte' | '$lt' | '$lte';
+const RANGE_OPERATORS = new Set<string>(['$gt', '$gte', '$lt', '$lte']);
+
+/** `{dt: {$elemMatch: {p: code, lo?: {...}, hi?: {...}}}}` with numeric range operators, as a test of the bounds. */
+function dateBoundsCondition(part: Filter): { code: string; holds(lo: number, hi: number): boolean } | undefined {
+  const keys = Object.keys(part);
+  const dt = part.dt;
+  if (keys.length !== 1 || keys[0] !== 'dt' || !isPlainObject(dt) || Object.keys(dt).length !== 1 || !isPlainObject(dt.$elemMatch)) return undefined;
+  const { p, ...bounds } = dt.$elemMatch;
+  if (typeof p !== 'string') return undefined;
+  const tests: { hi: boolean; operator: RangeOperator; bound: number }[] = [];
+  for (const [name, condition] of Object.entries(bounds)) {
+    if ((name !== 'lo' && name !== 'hi') || !isPlainObject(condition)) return undefined;
+    for (const [operator, bound] of Object.entries(condition)) {
+      if (!RANGE_OPERATORS.has(operator) || typeof bound !== 'number') return undefined;
+      tests.push({ hi: name === 'hi', operator: operator as RangeOperator, bound });
+    }
+  }
+  // NaN (a bound the entry lacks) fails every comparison, as a missing field fails MongoDB's range operators.
+  return {
+    code: p,
+    holds: (lo, hi) => tests.every(({ hi: onHi, operator, bound }) => compare(onHi ? hi : lo, operator, bound)),
+  };
+}
+
+function compare(value: number, operator: RangeOperator, bound: number): boolean {
+  switch (operator) {
+    case '$gt':
+      return value > bound;
+    case '$gte':
+      return value >= bound;
+    case '$lt':
+      return value < bound;
+    case '$lte':
+      return value <= bound;
+  }
+}
