@@ -8,6 +8,7 @@ import { withDeidentifiedProfiles } from '../deid/deidentified-profiles.ts';
 import { createDeidentifier } from '../deid/engine.ts';
 import { loadRuleSet } from '../deid/rule-set.ts';
 import { defaultPipeline } from '../fhir/default-pipeline.ts';
+import { adoptCoreDefinitions, type SlimStructureDefinition } from '../validation/definitions.ts';
 import { toPostedUnits } from './posted-units.ts';
 import { prepareUnits } from './prepare-unit.ts';
 import { readSourceFile, type SourceUnit } from './read-sources.ts';
@@ -28,12 +29,20 @@ export interface IngestWorkerRequest {
   files?: string[];
 }
 
+/** Sent before any batch: the main thread's core definitions, which validation would otherwise parse here. */
+export interface IngestWorkerDefinitions {
+  coreDefinitions: Map<string, SlimStructureDefinition>;
+}
+
 const { rules, key: keyBytes, now, serializeIndex } = workerData as IngestWorkerData;
 const key = Buffer.from(keyBytes);
 const deidentifier = createDeidentifier(loadRuleSet(rules), key, new Date(now));
 const pipeline = withDeidentifiedProfiles(defaultPipeline);
 
-parentPort!.on('message', (request: IngestWorkerRequest) => void answer(request));
+parentPort!.on('message', (message: IngestWorkerRequest | IngestWorkerDefinitions) => {
+  if ('coreDefinitions' in message) adoptCoreDefinitions(message.coreDefinitions);
+  else void answer(message);
+});
 
 async function answer({ seq, units = [], files = [] }: IngestWorkerRequest): Promise<void> {
   try {

@@ -12,6 +12,7 @@ import { createDeidentifier } from '../deid/engine.ts';
 import { loadRuleSet } from '../deid/rule-set.ts';
 import { defaultPipeline } from '../fhir/default-pipeline.ts';
 import type { Store } from '../store/types.ts';
+import { coreDefinitions } from '../validation/definitions.ts';
 import { SummaryCounter, type IngestSummary } from './ingest-summary.ts';
 import { PreparePool } from './prepare-pool.ts';
 import { prepareUnits, type PreparedUnits } from './prepare-unit.ts';
@@ -46,6 +47,8 @@ export async function runParallelIngest(sources: ParallelSources, options: Paral
   const serializeIndex = typeof options.store.commitSerialized === 'function';
   const workerData = { rules: options.rules, key: new Uint8Array(options.key), now: now.toISOString(), serializeIndex };
   const pool = new PreparePool(options.workers ?? Math.max(1, availableParallelism() - 1), workerData);
+  // Read here while the workers load their modules (or already read by this thread): parsed once, not per worker.
+  pool.share({ coreDefinitions: coreDefinitions() });
   const inline = { deidentifier: createDeidentifier(ruleSet, options.key, now), pipeline: withDeidentifiedProfiles(defaultPipeline) };
   const writer = new PreparedStoreWriter(options.store);
   const counter = new SummaryCounter();

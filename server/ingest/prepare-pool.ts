@@ -4,7 +4,7 @@
  * goes to the worker with the fewest batches waiting.
  */
 import type { Worker } from 'node:worker_threads';
-import type { IngestWorkerData, IngestWorkerRequest } from './ingest-worker.ts';
+import type { IngestWorkerData, IngestWorkerDefinitions, IngestWorkerRequest } from './ingest-worker.ts';
 import { fromPostedUnits, type PostedUnits } from './posted-units.ts';
 import type { PreparedUnits } from './prepare-unit.ts';
 import { startTypeScriptWorker } from './typescript-worker.ts';
@@ -42,6 +42,11 @@ export class PreparePool {
 
   get size(): number {
     return this.workers.length;
+  }
+
+  /** Sends every worker what it would otherwise read and parse itself; call before the first batch. */
+  share(definitions: IngestWorkerDefinitions): void {
+    for (const { worker } of this.workers) worker.postMessage(definitions);
   }
 
   prepare(batch: PrepareBatch): Promise<PreparedUnits> {

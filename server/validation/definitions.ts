@@ -85,6 +85,14 @@ export function coreDefinitions(): Map<string, SlimStructureDefinition> {
   return core;
 }
 
+/**
+ * Takes the core definitions as another thread reduced them (an ingest's worker threads are sent the main thread's),
+ * so a process parses the 37 MB once rather than once a thread; ignored when this thread has them already.
+ */
+export function adoptCoreDefinitions(definitions: Map<string, SlimStructureDefinition>): void {
+  core ??= definitions;
+}
+
 let coreExtensions: Map<string, SlimStructureDefinition> | undefined;
 
 /** The extensions defined by the core specification (extension-definitions.json), by URL; read on first use. */
