@@ -1,4 +1,4 @@
-/** A worker's prepared batch survives the trip to the main thread in its posted form (one joined index string). */
+/** A worker's prepared batch survives the trip to the main thread in its posted form (its strings joined into one). */
 import assert from 'node:assert/strict';
 import { fromPostedUnits, toPostedUnits } from '../server/ingest/posted-units.ts';
 import type { PreparedUnits } from '../server/ingest/prepare-unit.ts';
@@ -6,15 +6,15 @@ import { emptyIndexEntries } from '../server/store/types.ts';
 
 describe('posted units', () => {
   it('gives back every resource as it was, with or without serialized index entries', () => {
-    const resource = (id: string, indexJson?: string) => ({ type: 'Observation', id, metaHead: '{', rest: '{"status":"final"}', ...(indexJson === undefined ? { index: emptyIndexEntries() } : { indexJson }) });
+    const resource = (id: string, indexJson?: string) => ({ type: 'Observation', id, metaHead: id === 'c' ? '{' : `{"tag":[{"code":"${id}"}]`, rest: id === 'd' ? '{}' : '{"status":"final"}', ...(indexJson === undefined ? { index: emptyIndexEntries() } : { indexJson }) });
     const prepared: PreparedUnits = {
       read: { Observation: 4, '(unreadable)': 1 },
       refusals: [{ type: '(unreadable)', reason: 'x: not readable JSON' }],
       resources: [resource('a', '{"tok":["é \\"q\\""]}'), resource('b'), resource('c', '{}'), resource('d', '{"tok":[]}')],
     };
     const posted = toPostedUnits(structuredClone(prepared));
-    assert.equal(typeof posted.indexJsonText, 'string');
-    assert.ok(posted.resources.every((r) => !('indexJson' in r)));
+    assert.equal(typeof posted.text, 'string');
+    assert.ok(posted.resources.every((r) => !('indexJson' in r) && !('metaHead' in r) && !('rest' in r)));
     assert.deepEqual(fromPostedUnits(structuredClone(posted)), prepared);
   });
 });

@@ -1,42 +1,53 @@
 /**
- * PreparedUnits in the form a worker posts them to the main thread: every resource's serialized index entries
- * joined into one string. One string of megabytes is copied once and lands outside the young generation, and the
- * main thread takes each resource's part as a slice; thousands of strings of a few kilobytes would each be copied by
- * every scavenge while the batch waits its turn to commit, then promoted only to die.
+ * PreparedUnits in the form a worker posts them to the main thread: the strings of every resource (meta, the rest
+ * of its JSON, its serialized index entries) joined into one. One string of megabytes is copied once and lands
+ * outside the young generation, and the main thread takes each part as a slice; thousands of strings of a few
+ * kilobytes would each be copied by every scavenge while the batch waits its turn to commit, then promoted only to
+ * die. (The slices do not outlive the commit: the stored JSON made of them is flattened when it is journaled.)
  */
 import type { PreparedResource, PreparedUnits } from './prepare-unit.ts';
 
 export interface PostedUnits extends Omit<PreparedUnits, 'resources'> {
-  resources: Omit<PreparedResource, 'indexJson'>[];
-  /** The resources' indexJson, joined; `indexJsonEnds[i]` is where the i-th resource's ends (-1: it has none). */
-  indexJsonText: string;
-  indexJsonEnds: number[];
+  resources: Omit<PreparedResource, 'metaHead' | 'rest' | 'indexJson'>[];
+  /** Each resource's metaHead, rest and indexJson, joined in that order. */
+  text: string;
+  /** Where each of those parts ends in `text`, three a resource; -1 for an indexJson it does not have. */
+  ends: number[];
 }
 
 export function toPostedUnits({ resources, ...rest }: PreparedUnits): PostedUnits {
   const parts: string[] = [];
-  const indexJsonEnds: number[] = [];
+  const ends: number[] = [];
   let end = 0;
-  const posted = resources.map(({ indexJson, ...resource }) => {
-    if (indexJson === undefined) {
-      indexJsonEnds.push(-1);
-    } else {
-      parts.push(indexJson);
-      indexJsonEnds.push((end += indexJson.length));
-    }
+  const add = (part: string) => {
+    parts.push(part);
+    ends.push((end += part.length));
+  };
+  const posted = resources.map(({ metaHead, rest: after, indexJson, ...resource }) => {
+    add(metaHead);
+    add(after);
+    if (indexJson === undefined) ends.push(-1);
+    else add(indexJson);
     return resource;
   });
-  return { ...rest, resources: posted, indexJsonText: parts.join(''), indexJsonEnds };
+  return { ...rest, resources: posted, text: parts.join(''), ends };
 }
 
-export function fromPostedUnits({ resources, indexJsonText, indexJsonEnds, ...rest }: PostedUnits): PreparedUnits {
+export function fromPostedUnits({ resources, text, ends, ...rest }: PostedUnits): PreparedUnits {
   let start = 0;
-  const prepared = resources.map((resource, i): PreparedResource => {
-    const end = indexJsonEnds[i];
-    if (end < 0) return resource;
-    const indexJson = indexJsonText.slice(start, end);
+  let at = 0;
+  const next = () => {
+    const end = ends[at++];
+    if (end < 0) return undefined;
+    const part = text.slice(start, end);
     start = end;
-    return { ...resource, indexJson };
+    return part;
+  };
+  const prepared = resources.map((resource): PreparedResource => {
+    const metaHead = next()!;
+    const after = next()!;
+    const indexJson = next();
+    return indexJson === undefined ? { ...resource, metaHead, rest: after } : { ...resource, metaHead, rest: after, indexJson };
   });
   return { ...rest, resources: prepared };
 }
