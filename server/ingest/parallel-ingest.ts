@@ -47,8 +47,6 @@ export async function runParallelIngest(sources: ParallelSources, options: Paral
   const serializeIndex = typeof options.store.commitSerialized === 'function';
   const workerData = { rules: options.rules, key: new Uint8Array(options.key), now: now.toISOString(), serializeIndex };
   const pool = new PreparePool(options.workers ?? Math.max(1, availableParallelism() - 1), workerData);
-  // Read here while the workers load their modules (or already read by this thread): parsed once, not per worker.
-  pool.share({ coreDefinitions: coreDefinitions() });
   const inline = { deidentifier: createDeidentifier(ruleSet, options.key, now), pipeline: withDeidentifiedProfiles(defaultPipeline) };
   const writer = new PreparedStoreWriter(options.store);
   const counter = new SummaryCounter();
@@ -78,6 +76,8 @@ export async function runParallelIngest(sources: ParallelSources, options: Paral
     if (inFlight.length >= maxInFlight) await commitOldest();
   };
   try {
+    // Read here while the workers load their modules (or already read by this thread): parsed once, not per worker.
+    pool.share({ coreDefinitions: coreDefinitions() });
     for await (const source of sources) {
       if (isSourceFile(source)) {
         if (units.length > 0) await send();
