@@ -6,6 +6,7 @@
  * searches use, are extracted again from the bodies of the candidates of a search that needs them. An event is
  * never changed, so nothing here is ever updated or removed.
  */
+import { grownTo } from '../store/embedded/typed-arrays.ts';
 import type { IndexLookups } from '../store/embedded/candidate-selection.ts';
 import type { IdSet } from '../store/embedded/inverted-index.ts';
 import { PostingList } from '../store/embedded/posting-list.ts';
@@ -181,11 +182,7 @@ export class AuditEventIndex {
 
   private grow(): void {
     const capacity = this.lastUpdated.length * 2;
-    const grown = <T extends Float64Array | Uint32Array | Uint16Array>(array: T, make: (n: number) => T): T => {
-      const copy = make(capacity);
-      copy.set(array);
-      return copy;
-    };
+    const grown = <T extends Float64Array | Uint32Array | Uint16Array>(array: T, make: (n: number) => T): T => grownTo(array, capacity, make);
     this.lastUpdated = grown(this.lastUpdated, (c) => new Float64Array(c));
     this.segment = grown(this.segment, (c) => new Uint32Array(c));
     this.offset = grown(this.offset, (c) => new Float64Array(c));

@@ -66,9 +66,16 @@ export async function runParallelIngest(sources: ParallelSources, options: Paral
   let bytes = 0;
   const send = async () => {
     if (units.length === 0 && files.length === 0) return;
-    if (files.length > 0) inFlight.push(pool.prepare({ files }));
-    else if (units.some((u) => u.index)) inFlight.push(Promise.resolve(prepareUnits(units, inline.deidentifier, options.key, inline.pipeline, serializeIndex)));
-    else inFlight.push(pool.prepare({ units }));
+    const prepared =
+      files.length > 0
+        ? pool.prepare({ files })
+        : units.some((u) => u.index)
+          ? Promise.resolve(prepareUnits(units, inline.deidentifier, options.key, inline.pipeline, serializeIndex))
+          : pool.prepare({ units });
+    // A later batch may fail while an earlier one commits: its error is raised when its turn comes (commitOldest),
+    // not as an unhandled rejection that would end the process first.
+    prepared.catch(() => undefined);
+    inFlight.push(prepared);
     units = [];
     entries = 0;
     files = [];

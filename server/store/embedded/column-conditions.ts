@@ -23,14 +23,18 @@ export const PASSED = 0;
 export const FAILED = 1;
 export const TEST_DOCUMENT = 2;
 
-/** A filter (in memory form: dates as epoch ms) as the conditions columns answer and the rest. */
-export function splitColumnConditions(filter: Filter, columnOf: (code: string) => DateColumn): { columns: ColumnCondition[]; rest: Filter[] } {
+/**
+ * A filter (in memory form: dates as epoch ms) as the conditions columns answer and the rest. `columnOf` may have
+ * no column for a parameter: its conditions are then among the rest.
+ */
+export function splitColumnConditions(filter: Filter, columnOf: (code: string) => DateColumn | undefined): { columns: ColumnCondition[]; rest: Filter[] } {
   const columns: ColumnCondition[] = [];
   const rest: Filter[] = [];
   for (const part of conjuncts(filter)) {
     const bounds = dateBoundsCondition(part);
     const onDocument = bounds && compilePredicate(part);
-    if (bounds && onDocument) columns.push({ column: columnOf(bounds.code), holds: bounds.holds, onDocument });
+    const column = bounds && onDocument && columnOf(bounds.code);
+    if (bounds && onDocument && column) columns.push({ column, holds: bounds.holds, onDocument });
     else rest.push(part);
   }
   return { columns, rest };

@@ -7,6 +7,7 @@
  */
 import { PackedEntries } from './packed-entries.ts';
 import type { MemoryDocument } from './memory-state.ts';
+import { capacityFor, grownTo } from './typed-arrays.ts';
 
 /** How many entries of the parameter a document has: none, one, or several (then its document is tested). */
 export const NO_ENTRY = 0;
@@ -51,12 +52,8 @@ export class DateColumn {
   }
 
   private grow(n: number): void {
-    const capacity = Math.max(1024, Math.ceil((n + 1) * 1.5));
-    const entries = new Uint8Array(capacity);
-    entries.set(this.entries);
-    const bounds = new Float64Array(2 * capacity);
-    bounds.set(this.bounds);
-    this.entries = entries;
-    this.bounds = bounds;
+    const capacity = capacityFor(n);
+    this.entries = grownTo(this.entries, capacity, (length) => new Uint8Array(length));
+    this.bounds = grownTo(this.bounds, 2 * capacity, (length) => new Float64Array(length));
   }
 }

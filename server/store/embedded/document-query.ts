@@ -120,12 +120,12 @@ export function referenceKeysOf(state: MemoryState, filter: Filter, prefix: stri
   const type = typeOf(filter);
   const numbers = type === undefined ? undefined : matchingNumbers(state, plan, type);
   const keys = new Set<string>();
-  if (type === undefined || !numbers) {
-    for (const document of matchingDocuments(state, plan)) addKeys(keys, document, prefix);
+  // Most matches have one such key (an Observation's one patient): read from the column, by number.
+  const column = type === undefined || !numbers ? undefined : state.referenceColumn(type, prefix, numbers.length);
+  if (!numbers || !column) {
+    for (const document of numbers ? numbers.map((n) => state.recordOf(n).document) : matchingDocuments(state, plan)) addKeys(keys, document, prefix);
     return [...keys];
   }
-  // Most matches have one such key (an Observation's one patient): read from the column, by number.
-  const column = state.referenceColumn(type, prefix);
   const seen = new Uint8Array(column.keyCount);
   for (const n of numbers) {
     const entries = column.entriesOf(n);
@@ -182,7 +182,8 @@ function* testedCandidates(state: MemoryState, plan: CandidatePlan): Generator<M
  * it. Undefined when the residual has no date condition.
  */
 function columnMatches(state: MemoryState, plan: CandidatePlan, type: string): number[] | undefined {
-  const { columns, rest } = splitColumnConditions(toMemoryFilter(plan.residual), (code) => state.dateColumn(type, code));
+  const candidates = Math.min(...plan.sets.map((set) => set.size));
+  const { columns, rest } = splitColumnConditions(toMemoryFilter(plan.residual), (code) => state.dateColumn(type, code, candidates));
   if (columns.length === 0) return undefined;
   const restTest = rest.length === 0 ? undefined : documentTest({ $and: rest });
   const numbers: number[] = [];

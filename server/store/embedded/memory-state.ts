@@ -11,6 +11,7 @@ import { InvertedIndex, type IndexedField } from './inverted-index.ts';
 import { PackedEntries, type PackedKind } from './packed-entries.ts';
 import type { EncodedWrite, MemoryIndexEntries } from './record-codec.ts';
 import { SortedOrder } from './sorted-order.ts';
+import { capacityFor, grownTo } from './typed-arrays.ts';
 import { VersionList, type VersionEntry } from './version-history.ts';
 
 /** A StoredDocument with its dates as epoch milliseconds (see record-codec.ts) and its named entries packed. */
@@ -42,6 +43,11 @@ const NO_ENTRIES: never[] = Object.freeze([]) as unknown as never[];
 const ORDERS_PER_TYPE = 8;
 /** Columns kept (a date column costs 17 bytes per document number of the whole store, 17 MB at a million). */
 const COLUMNS = 12;
+/**
+ * A search builds a column only when it has at least this many candidates: building is a pass over every document
+ * of the type, worth it for a search that would otherwise reach thousands of documents, not for one that reaches few.
+ */
+const COLUMN_MIN_CANDIDATES = 2000;
 
 /** A column of one type's documents by number (date-column.ts, reference-column.ts), kept up to date by writes. */
 interface Column {
@@ -65,7 +71,8 @@ export class MemoryState {
   private readonly orders = new Map<string, Map<string, SortedOrder>>();
   /** type -> what the column holds (`dt <code>`, `ref <prefix>`) -> the column, built when a search first needs it. */
   private readonly columns = new Map<string, Map<string, Column>>();
-  private columnCount = 0;
+  /** The columns kept, oldest first: past the limit, the oldest goes. */
+  private readonly columnAges: { type: string; name: string }[] = [];
   /** 1 where document n's current version is a deletion: candidates by number are told without their record. */
   private deleted = new Uint8Array(1024);
   /** Small repeated strings (types, parameter names, units) kept once. */
@@ -106,7 +113,7 @@ export class MemoryState {
     if (orders) for (const [signature, order] of orders) if (!order.noteWrite(document)) orders.delete(signature);
     const columns = this.columns.get(type);
     if (columns) for (const column of columns.values()) column.note(number, document);
-    if (number >= this.deleted.length) this.deleted = grown(this.deleted, number);
+    if (number >= this.deleted.length) this.deleted = grownTo(this.deleted, capacityFor(number), (length) => new Uint8Array(length));
     this.deleted[number] = write.deleted ? 1 : 0;
     if (write.deleted) this.tombstones.add(documentId);
     else this.tombstones.delete(documentId);
@@ -139,30 +146,33 @@ export class MemoryState {
     return this.deleted[n] === 1;
   }
 
-  /** The column of the date parameter `code` of `type`'s documents (see date-column.ts). */
-  dateColumn(type: string, code: string): DateColumn {
-    return this.column(type, `dt ${code}`, () => new DateColumn(code));
+  /**
+   * The column of the date parameter `code` of `type`'s documents (see date-column.ts), for a search with about
+   * `candidates` candidates: undefined when there is none and so few candidates that building one costs more.
+   */
+  dateColumn(type: string, code: string, candidates: number): DateColumn | undefined {
+    return this.column(type, `dt ${code}`, candidates, () => new DateColumn(code));
   }
 
-  /** The column of `type`'s reference keys that start with `prefix` (see reference-column.ts). */
-  referenceColumn(type: string, prefix: string): ReferenceColumn {
-    return this.column(type, `ref ${prefix}`, () => new ReferenceColumn(prefix));
+  /** The column of `type`'s reference keys that start with `prefix` (see reference-column.ts), as dateColumn. */
+  referenceColumn(type: string, prefix: string, candidates: number): ReferenceColumn | undefined {
+    return this.column(type, `ref ${prefix}`, candidates, () => new ReferenceColumn(prefix));
   }
 
-  private column<C extends Column>(type: string, name: string, make: () => C): C {
+  private column<C extends Column>(type: string, name: string, candidates: number, make: () => C): C | undefined {
     const existing = this.columns.get(type)?.get(name);
     if (existing) return existing as C;
-    // Past the limit every column goes; searches build the ones they need again.
-    if (this.columnCount >= COLUMNS) {
-      this.columns.clear();
-      this.columnCount = 0;
+    if (candidates < COLUMN_MIN_CANDIDATES) return undefined;
+    if (this.columnAges.length >= COLUMNS) {
+      const oldest = this.columnAges.shift()!;
+      this.columns.get(oldest.type)?.delete(oldest.name);
     }
     const column = make();
     for (const list of this.index.lookup('type', type, type).postings ?? []) list.forEach((n) => column.note(n, this.byNumber[n].document));
     let columns = this.columns.get(type);
     if (!columns) this.columns.set(type, (columns = new Map()));
     columns.set(name, column);
-    this.columnCount++;
+    this.columnAges.push({ type, name });
     return column;
   }
 
@@ -205,13 +215,6 @@ export class MemoryState {
     this.sharedStrings.set(value, value);
     return value;
   }
-}
-
-/** A copy of `array` with room for index `n` and more. */
-function grown(array: Uint8Array, n: number): Uint8Array<ArrayBuffer> {
-  const copy = new Uint8Array(Math.ceil((n + 1) * 1.5));
-  copy.set(array);
-  return copy;
 }
 
 const TYPED_REFERENCE = /^[A-Z][A-Za-z]+\/[A-Za-z0-9\-.]{1,64}$/;

@@ -8,6 +8,7 @@
  */
 import { NO_ENTRY, ONE_ENTRY, SEVERAL_ENTRIES } from './date-column.ts';
 import type { MemoryDocument } from './memory-state.ts';
+import { capacityFor, grownTo } from './typed-arrays.ts';
 
 export class ReferenceColumn {
   private entries = new Uint8Array(0);
@@ -59,12 +60,8 @@ export class ReferenceColumn {
   }
 
   private grow(n: number): void {
-    const capacity = Math.max(1024, Math.ceil((n + 1) * 1.5));
-    const entries = new Uint8Array(capacity);
-    entries.set(this.entries);
-    const keyNumbers = new Uint32Array(capacity);
-    keyNumbers.set(this.keyNumbers);
-    this.entries = entries;
-    this.keyNumbers = keyNumbers;
+    const capacity = capacityFor(n);
+    this.entries = grownTo(this.entries, capacity, (length) => new Uint8Array(length));
+    this.keyNumbers = grownTo(this.keyNumbers, capacity, (length) => new Uint32Array(length));
   }
 }
