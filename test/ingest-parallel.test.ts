@@ -92,7 +92,16 @@ describe('parallel ingest', () => {
     await Promise.all(stores.map((s) => s.open()));
     try {
       const one = await runIngest(readSources([input], { wholeFileBytes }), { deidentifier: createDeidentifier(loadRuleSet('safe-harbor'), KEY), key: KEY, target: new StoreTarget(stores[0], withDeidentifiedProfiles(defaultPipeline)) });
-      const many = await runParallelIngest(planSources([input], { wholeFileBytes }), { rules: 'safe-harbor', key: KEY, store: stores[1], workers: 2, batchSize: 100, batchBytes: 3000 });
+      // The files come slowly, so the workers are loaded before the last ones: both they and this thread prepare.
+      const slowly = async function* () {
+        for await (const source of planSources([input], { wholeFileBytes })) {
+          yield source;
+          await new Promise((resolve) => setTimeout(resolve, 200));
+        }
+      };
+      const preparedBy = new Set<string>();
+      const many = await runParallelIngest(slowly(), { rules: 'safe-harbor', key: KEY, store: stores[1], workers: 2, batchSize: 100, batchBytes: 3000, onDispatch: (by) => preparedBy.add(by) });
+      assert.deepEqual([...preparedBy].sort(), ['main thread', 'worker']);
       assert.deepEqual({ ...many, seconds: 0 }, { ...one, seconds: 0 });
       assert.equal(many.totals.read, 120 + 600 + 60 + 2);
       assert.equal(many.totals.refused, 2); // the broken file and the line that is not JSON

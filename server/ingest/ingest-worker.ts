@@ -10,8 +10,7 @@ import { loadRuleSet } from '../deid/rule-set.ts';
 import { defaultPipeline } from '../fhir/default-pipeline.ts';
 import { adoptCoreDefinitions, type SlimStructureDefinition } from '../validation/definitions.ts';
 import { toPostedUnits } from './posted-units.ts';
-import { prepareUnits } from './prepare-unit.ts';
-import { readSourceFile, type SourceUnit } from './read-sources.ts';
+import { prepareBatch, type PrepareBatch } from './prepare-unit.ts';
 
 export interface IngestWorkerData {
   rules: string;
@@ -22,11 +21,13 @@ export interface IngestWorkerData {
   serializeIndex: boolean;
 }
 
-/** One batch: units already read, or files (from planSources) to read here, in that order. */
-export interface IngestWorkerRequest {
+export interface IngestWorkerRequest extends PrepareBatch {
   seq: number;
-  units?: SourceUnit[];
-  files?: string[];
+}
+
+/** Posted once the worker's modules are loaded and its rule set read: it answers batches from then on. */
+export interface IngestWorkerReady {
+  ready: true;
 }
 
 /** Sent before any batch: the main thread's core definitions, which validation would otherwise parse here. */
@@ -44,11 +45,11 @@ parentPort!.on('message', (message: IngestWorkerRequest | IngestWorkerDefinition
   else void answer(message);
 });
 
-async function answer({ seq, units = [], files = [] }: IngestWorkerRequest): Promise<void> {
+parentPort!.postMessage({ ready: true } satisfies IngestWorkerReady);
+
+async function answer({ seq, ...batch }: IngestWorkerRequest): Promise<void> {
   try {
-    const all = [...units];
-    for (const file of files) for await (const unit of readSourceFile(file)) all.push(unit);
-    parentPort!.postMessage({ seq, prepared: toPostedUnits(prepareUnits(all, deidentifier, key, pipeline, serializeIndex)) });
+    parentPort!.postMessage({ seq, prepared: toPostedUnits(await prepareBatch(batch, deidentifier, key, pipeline, serializeIndex)) });
   } catch (err) {
     parentPort!.postMessage({ seq, error: (err as Error).stack ?? String(err) });
   }

@@ -15,7 +15,7 @@ import type { Store } from '../store/types.ts';
 import { coreDefinitions } from '../validation/definitions.ts';
 import { SummaryCounter, type IngestSummary } from './ingest-summary.ts';
 import { PreparePool } from './prepare-pool.ts';
-import { prepareUnits, type PreparedUnits } from './prepare-unit.ts';
+import { prepareBatch, type PrepareBatch, type PreparedUnits } from './prepare-unit.ts';
 import { PreparedStoreWriter } from './prepared-writer.ts';
 import { isSourceFile, type SourceFile, type SourceUnit } from './read-sources.ts';
 
@@ -31,12 +31,17 @@ export interface ParallelIngestOptions {
   /** Bytes of input per batch of whole files (one commit each); default about 1,000 resources' worth. */
   batchBytes?: number;
   onProgress?(counter: SummaryCounter): void;
+  /** Told who prepares each batch as it is dispatched (how the work was shared: for diagnostics and tests). */
+  onDispatch?(preparedBy: 'worker' | 'main thread'): void;
 }
 
 /** Units read elsewhere (planSources, or already in memory) and files a worker reads itself. */
 export type ParallelSources = AsyncIterable<SourceUnit | SourceFile> | Iterable<SourceUnit | SourceFile>;
 
 const DEFAULT_BATCH_BYTES = 1024 * 1024;
+
+/** Batches a worker may have waiting before this thread prepares the next one itself. */
+const WORKER_QUEUE_DEPTH = 2;
 
 /** De-identifies and stores every resource of the sources; returns the summary (as runIngest does). */
 export async function runParallelIngest(sources: ParallelSources, options: ParallelIngestOptions): Promise<IngestSummary> {
@@ -50,14 +55,40 @@ export async function runParallelIngest(sources: ParallelSources, options: Paral
   const inline = { deidentifier: createDeidentifier(ruleSet, options.key, now), pipeline: withDeidentifiedProfiles(defaultPipeline) };
   const writer = new PreparedStoreWriter(options.store);
   const counter = new SummaryCounter();
-  const inFlight: Promise<PreparedUnits>[] = [];
-  const maxInFlight = pool.size * 2 + 1;
+  // Batches in input order, each with whether it is prepared yet.
+  const inFlight: { prepared: Promise<PreparedUnits>; done: boolean }[] = [];
+  const maxInFlight = pool.size * WORKER_QUEUE_DEPTH + 2;
   const commitOldest = async () => {
-    const prepared = await inFlight.shift()!;
+    const prepared = await inFlight.shift()!.prepared;
     for (const [type, n] of Object.entries(prepared.read)) counter.count(type, 'read', n);
     for (const { type, reason } of prepared.refusals) counter.refuse(type, reason);
     await writer.write(prepared.resources, counter);
     options.onProgress?.(counter);
+  };
+  const prepareHere = (batch: PrepareBatch) => prepareBatch(batch, inline.deidentifier, options.key, inline.pipeline, serializeIndex);
+  /**
+   * A worker takes the batch when one has room; else this thread prepares it itself, unless the oldest batch is
+   * ready to commit (committing comes first: it is the one thing only this thread can do). So this thread works
+   * while the workers load their modules and whenever it would otherwise wait, and no core idles.
+   */
+  const dispatch = async (batch: PrepareBatch): Promise<{ prepared: Promise<PreparedUnits> }> => {
+    if (batch.units?.some((u) => u.index)) {
+      options.onDispatch?.('main thread');
+      return { prepared: prepareHere(batch) }; // the reference index stays on this thread
+    }
+    for (;;) {
+      if (pool.hasRoom(WORKER_QUEUE_DEPTH)) {
+        options.onDispatch?.('worker');
+        return { prepared: pool.prepare(batch) };
+      }
+      if (!inFlight[0]?.done) {
+        options.onDispatch?.('main thread');
+        const prepared = prepareHere(batch);
+        await prepared.catch(() => undefined); // done before this thread looks again; a failure is raised in turn
+        return { prepared };
+      }
+      await commitOldest();
+    }
   };
   // One batch is gathered at a time, of units or of files, so batches (and their commits) keep the input's order.
   let units: SourceUnit[] = [];
@@ -66,16 +97,15 @@ export async function runParallelIngest(sources: ParallelSources, options: Paral
   let bytes = 0;
   const send = async () => {
     if (units.length === 0 && files.length === 0) return;
-    const prepared =
-      files.length > 0
-        ? pool.prepare({ files })
-        : units.some((u) => u.index)
-          ? Promise.resolve(prepareUnits(units, inline.deidentifier, options.key, inline.pipeline, serializeIndex))
-          : pool.prepare({ units });
+    const { prepared } = await dispatch(files.length > 0 ? { files } : { units });
+    const entry = { prepared, done: false };
     // A later batch may fail while an earlier one commits: its error is raised when its turn comes (commitOldest),
     // not as an unhandled rejection that would end the process first.
-    prepared.catch(() => undefined);
-    inFlight.push(prepared);
+    prepared.then(
+      () => (entry.done = true),
+      () => (entry.done = true),
+    );
+    inFlight.push(entry);
     units = [];
     entries = 0;
     files = [];
@@ -101,7 +131,7 @@ export async function runParallelIngest(sources: ParallelSources, options: Paral
     await send();
     while (inFlight.length > 0) await commitOldest();
   } finally {
-    await Promise.allSettled(inFlight);
+    await Promise.allSettled(inFlight.map((e) => e.prepared));
     await pool.close();
   }
   return counter.summary({ name: ruleSet.name, version: ruleSet.version });

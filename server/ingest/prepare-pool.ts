@@ -4,9 +4,9 @@
  * goes to the worker with the fewest batches waiting.
  */
 import type { Worker } from 'node:worker_threads';
-import type { IngestWorkerData, IngestWorkerDefinitions, IngestWorkerRequest } from './ingest-worker.ts';
+import type { IngestWorkerData, IngestWorkerDefinitions, IngestWorkerReady, IngestWorkerRequest } from './ingest-worker.ts';
 import { fromPostedUnits, type PostedUnits } from './posted-units.ts';
-import type { PreparedUnits } from './prepare-unit.ts';
+import type { PrepareBatch, PreparedUnits } from './prepare-unit.ts';
 import { startTypeScriptWorker } from './typescript-worker.ts';
 
 interface Pending {
@@ -14,17 +14,23 @@ interface Pending {
   reject(err: Error): void;
 }
 
-export type PrepareBatch = Omit<IngestWorkerRequest, 'seq'>;
+interface PoolWorker {
+  worker: Worker;
+  /** Set when the worker has loaded its modules; until then batches sent to it only queue. */
+  ready: boolean;
+  waiting: Map<number, Pending>;
+}
 
 export class PreparePool {
-  private readonly workers: { worker: Worker; waiting: Map<number, Pending> }[];
+  private readonly workers: PoolWorker[];
   private seq = 0;
 
   constructor(count: number, data: IngestWorkerData) {
     this.workers = Array.from({ length: count }, () => {
       const worker = startTypeScriptWorker(new URL('./ingest-worker.ts', import.meta.url), data);
-      const entry = { worker, waiting: new Map<number, Pending>() };
-      worker.on('message', (message: { seq: number; prepared?: PostedUnits; error?: string }) => {
+      const entry: PoolWorker = { worker, ready: false, waiting: new Map<number, Pending>() };
+      worker.on('message', (message: { seq: number; prepared?: PostedUnits; error?: string } | IngestWorkerReady) => {
+        if ('ready' in message) return void (entry.ready = true);
         const pending = entry.waiting.get(message.seq);
         entry.waiting.delete(message.seq);
         if (message.error !== undefined) pending?.reject(new Error(`ingest worker: ${message.error}`));
@@ -49,8 +55,18 @@ export class PreparePool {
     for (const { worker } of this.workers) worker.postMessage(definitions);
   }
 
+  /**
+   * Whether a ready worker has fewer than `depth` batches waiting: a batch sent now would be worked on within
+   * about `depth` batches' time. (A worker still loading its modules takes none.)
+   */
+  hasRoom(depth: number): boolean {
+    return this.workers.some((w) => w.ready && w.waiting.size < depth);
+  }
+
+  /** Sends the batch to the ready worker with the fewest batches waiting (any worker, while none is ready). */
   prepare(batch: PrepareBatch): Promise<PreparedUnits> {
-    const target = this.workers.reduce((a, b) => (b.waiting.size < a.waiting.size ? b : a));
+    const ready = this.workers.filter((w) => w.ready);
+    const target = (ready.length > 0 ? ready : this.workers).reduce((a, b) => (b.waiting.size < a.waiting.size ? b : a));
     const seq = ++this.seq;
     return new Promise((resolve, reject) => {
       target.waiting.set(seq, { resolve, reject });

@@ -12,7 +12,7 @@ import { assertValid, type ResourcePipeline } from '../fhir/pipeline.ts';
 import { serializeIndexEntries } from '../store/embedded/record-codec.ts';
 import type { IndexEntries } from '../store/types.ts';
 import { describeOutcome } from './ingest-targets.ts';
-import type { SourceUnit } from './read-sources.ts';
+import { readSourceFile, type SourceUnit } from './read-sources.ts';
 import { SourceIndex } from './source-references.ts';
 
 /**
@@ -86,4 +86,23 @@ export function prepareUnits(units: SourceUnit[], deidentifier: Deidentifier, ke
     }
   }
   return prepared;
+}
+
+/** One batch of a parallel ingest: units already read, or files (from planSources) to read first, in that order. */
+export interface PrepareBatch {
+  units?: SourceUnit[];
+  files?: string[];
+}
+
+/** Reads a batch's files and prepares all of it: what a worker does with a batch, and the main thread with some. */
+export async function prepareBatch(
+  { units = [], files = [] }: PrepareBatch,
+  deidentifier: Deidentifier,
+  key: Buffer,
+  pipeline: ResourcePipeline,
+  serializeIndex: boolean,
+): Promise<PreparedUnits> {
+  const all = [...units];
+  for (const file of files) for await (const unit of readSourceFile(file)) all.push(unit);
+  return prepareUnits(all, deidentifier, key, pipeline, serializeIndex);
 }
