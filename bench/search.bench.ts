@@ -48,8 +48,13 @@ function log(message: string): void {
   process.stderr.write(`  [search bench] ${message}\n`);
 }
 
-/** Median wall time of `fn` in milliseconds over `runs` runs, after one warm-up run. */
+/**
+ * Median wall time of `fn` in milliseconds over `runs` runs, after a full collection and one warm-up run: the
+ * loads leave gigabytes of garbage (the peer's load regenerates the whole data set in this heap), and neither side
+ * should pay for collecting it while timed.
+ */
 async function medianMs(fn: () => Promise<unknown>, runs = 7): Promise<number> {
+  collectGarbage();
   await fn();
   const times: number[] = [];
   for (let i = 0; i < runs; i++) {
@@ -138,10 +143,14 @@ async function fullScanMs(store: EmbeddedStore): Promise<number> {
  * neither garbage nor off-heap data distorts the ratio. PGlite's WebAssembly memory is external too and included.
  */
 function liveMemoryBytes(): number {
-  v8.setFlagsFromString('--expose-gc');
-  (vm.runInNewContext('gc') as () => void)();
+  collectGarbage();
   const usage = process.memoryUsage();
   return usage.heapUsed + usage.external;
+}
+
+function collectGarbage(): void {
+  v8.setFlagsFromString('--expose-gc');
+  (vm.runInNewContext('gc') as () => void)();
 }
 
 /** What a result was, so a reader of the log sees that both sides answered the same question. */

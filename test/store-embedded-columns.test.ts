@@ -62,6 +62,8 @@ const SEARCHES: Filter[] = [
   { dt: { $elemMatch: { p: 'date', hi: range('$gt', '2020-02-10') } } },
   { dt: { $elemMatch: { p: 'issued', lo: range('$lte', '2020-01-15') } } },
   { $and: [{ dt: { $elemMatch: { p: 'date', lo: range('$gte', '2020-01-05') } } }, { id: { $in: ['o1', 'o4', 'o7', 'o10', 'o13', 'o16', 'o100'] } }] },
+  // Ids out of order, repeated, unknown and deleted (o100, later): a resolved _has, picked by number.
+  { $and: [{ dt: { $elemMatch: { p: 'date', hi: range('$gte', '2020-01-05') } } }, { _id: { $in: ['Observation/o7000', 'Observation/o4', 'Observation/o100', 'Observation/o4', 'Observation/none', 'Observation/o13'] } }] },
 ];
 
 describe('EmbeddedStore: date conditions and _has reference keys answered from columns', () => {
@@ -70,7 +72,7 @@ describe('EmbeddedStore: date conditions and _has reference keys answered from c
   /** Every document's current version as mingo reads it (dates as Dates, as the filter has them). */
   const current = new Map<string, Record<string, unknown>>();
 
-  const record = (write: StoreWrite) => current.set(write.id, { type: write.type, id: write.id, deleted: write.deleted, ...write.index });
+  const record = (write: StoreWrite) => current.set(write.id, { _id: `${write.type}/${write.id}`, type: write.type, id: write.id, deleted: write.deleted, ...write.index });
   const commit = async (writes: StoreWrite[]) => {
     await store.commit(writes);
     writes.forEach(record);

@@ -119,7 +119,10 @@ export class AuditEventIndex {
         const list = this.postings[field].get(key);
         return list ? this.view(list) : NO_IDS;
       },
-      lookupId: (documentId) => (this.numbers.has(documentId) ? new Set([documentId]) : NO_IDS),
+      lookupIds: (documentIds) => {
+        const numbers = documentIds.map((id) => this.numbers.get(id)).filter((n) => n !== undefined);
+        return numbers.length === 0 ? NO_IDS : this.view(PostingList.of(numbers));
+      },
       tombstones: NO_IDS,
     };
   }

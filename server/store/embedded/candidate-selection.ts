@@ -10,8 +10,11 @@ import { isIndexedField, type IdSet, type IndexedField } from './inverted-index.
 export interface IndexLookups {
   /** Documents carrying the key, only those of `type` when given. */
   lookup(field: IndexedField, key: string, type?: string): IdSet;
-  /** The singleton set of a current document's _id, or an empty set. */
-  lookupId(documentId: string): IdSet;
+  /**
+   * The documents among these _ids: a set over posting lists, so that a resolved `_has` naming thousands of
+   * Patients intersects with the other sets by number.
+   */
+  lookupIds(documentIds: readonly string[]): IdSet;
   tombstones: IdSet;
 }
 
@@ -64,12 +67,12 @@ export function planCandidates(filter: Filter, index: IndexLookups, outerType?: 
       } else plan.excludeDeleted = true;
     } else if (field === 'id' && type !== undefined && idList(condition)) {
       // `_id` searches and resolved `_has` conditions: one lookup per id instead of a scan of the type.
-      plan.sets.push(unionOf(idList(condition)!.map((id) => index.lookupId(`${type}/${id}`))));
+      plan.sets.push(index.lookupIds(idList(condition)!.map((id) => `${type}/${id}`)));
     } else if (field === '_id' || isIndexedField(field)) {
       const keys = keyConditions(condition);
       if (!keys.complete) unanswered(field, condition);
       for (const alternatives of keys.required) {
-        plan.sets.push(unionOf(alternatives.map((key) => lookupKey(field, key, index, type))));
+        plan.sets.push(field === '_id' ? index.lookupIds(alternatives) : unionOf(alternatives.map((key) => index.lookup(field as IndexedField, key, type))));
       }
     } else {
       unanswered(field, condition);
@@ -127,10 +130,6 @@ function keyConditions(condition: unknown): { required: string[][]; complete: bo
     else complete = false;
   }
   return { required, complete };
-}
-
-function lookupKey(field: string, key: string, index: IndexLookups, type: string | undefined): IdSet {
-  return field === '_id' ? index.lookupId(key) : index.lookup(field as IndexedField, key, type);
 }
 
 function unionOf(sets: IdSet[]): IdSet {

@@ -28,15 +28,28 @@ export const TEST_DOCUMENT = 2;
  * no column for a parameter: its conditions are then among the rest.
  */
 export function splitColumnConditions(filter: Filter, columnOf: (code: string) => DateColumn | undefined): { columns: ColumnCondition[]; rest: Filter[] } {
-  const columns: ColumnCondition[] = [];
+  // The conditions of one parameter (a date range is two: `ge` and `lt`) test one entry's bounds together.
+  const byCode = new Map<string, { column: DateColumn; tests: BoundTest[]; onDocument: Predicate[] }>();
   const rest: Filter[] = [];
   for (const part of conjuncts(filter)) {
     const bounds = dateBoundsCondition(part);
     const onDocument = bounds && compilePredicate(part);
-    const column = bounds && onDocument && columnOf(bounds.code);
-    if (bounds && onDocument && column) columns.push({ column, holds: bounds.holds, onDocument });
-    else rest.push(part);
+    const column = bounds && onDocument && (byCode.get(bounds.code)?.column ?? columnOf(bounds.code));
+    if (!bounds || !onDocument || !column) {
+      rest.push(part);
+      continue;
+    }
+    const condition = byCode.get(bounds.code) ?? { column, tests: [], onDocument: [] };
+    condition.tests.push(...bounds.tests);
+    // Each condition is its own $elemMatch: on a document with several entries, each may hold for another one.
+    condition.onDocument.push(onDocument);
+    byCode.set(bounds.code, condition);
   }
+  const columns = [...byCode.values()].map(({ column, tests, onDocument }) => ({
+    column,
+    holds: allOf(tests.map(boundTest)),
+    onDocument: (document: Parameters<Predicate>[0]) => onDocument.every((test) => test(document)),
+  }));
   return { columns, rest };
 }
 
@@ -58,14 +71,23 @@ export function testColumns(columns: readonly ColumnCondition[], n: number): num
 type RangeOperator = '$gt' | '$gte' | '$lt' | '$lte';
 const RANGE_OPERATORS = new Set<string>(['$gt', '$gte', '$lt', '$lte']);
 
-/** `{dt: {$elemMatch: {p: code, lo?: {...}, hi?: {...}}}}` with numeric range operators, as a test of the bounds. */
-function dateBoundsCondition(part: Filter): { code: string; holds(lo: number, hi: number): boolean } | undefined {
+/** One comparison of an entry's `lo` or `hi` with a bound. */
+interface BoundTest {
+  hi: boolean;
+  operator: RangeOperator;
+  bound: number;
+}
+
+type BoundsTest = (lo: number, hi: number) => boolean;
+
+/** `{dt: {$elemMatch: {p: code, lo?: {...}, hi?: {...}}}}` with numeric range operators, as tests of the bounds. */
+function dateBoundsCondition(part: Filter): { code: string; tests: BoundTest[] } | undefined {
   const keys = Object.keys(part);
   const dt = part.dt;
   if (keys.length !== 1 || keys[0] !== 'dt' || !isPlainObject(dt) || Object.keys(dt).length !== 1 || !isPlainObject(dt.$elemMatch)) return undefined;
   const { p, ...bounds } = dt.$elemMatch;
   if (typeof p !== 'string') return undefined;
-  const tests: { hi: boolean; operator: RangeOperator; bound: number }[] = [];
+  const tests: BoundTest[] = [];
   for (const [name, condition] of Object.entries(bounds)) {
     if ((name !== 'lo' && name !== 'hi') || !isPlainObject(condition)) return undefined;
     for (const [operator, bound] of Object.entries(condition)) {
@@ -73,22 +95,34 @@ function dateBoundsCondition(part: Filter): { code: string; holds(lo: number, hi
       tests.push({ hi: name === 'hi', operator: operator as RangeOperator, bound });
     }
   }
-  // NaN (a bound the entry lacks) fails every comparison, as a missing field fails MongoDB's range operators.
-  return {
-    code: p,
-    holds: (lo, hi) => tests.every(({ hi: onHi, operator, bound }) => compare(onHi ? hi : lo, operator, bound)),
-  };
+  return { code: p, tests };
 }
 
-function compare(value: number, operator: RangeOperator, bound: number): boolean {
+/**
+ * One test as a function of its own, so the candidate loop calls a few monomorphic closures, not an interpreter of
+ * operators. NaN (a bound the entry lacks) fails every comparison, as a missing field fails MongoDB's range operators.
+ */
+function boundTest({ hi: onHi, operator, bound }: BoundTest): BoundsTest {
   switch (operator) {
     case '$gt':
-      return value > bound;
+      return onHi ? (_lo, hi) => hi > bound : (lo) => lo > bound;
     case '$gte':
-      return value >= bound;
+      return onHi ? (_lo, hi) => hi >= bound : (lo) => lo >= bound;
     case '$lt':
-      return value < bound;
+      return onHi ? (_lo, hi) => hi < bound : (lo) => lo < bound;
     case '$lte':
-      return value <= bound;
+      return onHi ? (_lo, hi) => hi <= bound : (lo) => lo <= bound;
   }
+}
+
+function allOf(tests: BoundsTest[]): BoundsTest {
+  if (tests.length === 1) return tests[0];
+  if (tests.length === 2) {
+    const [first, second] = tests;
+    return (lo, hi) => first(lo, hi) && second(lo, hi);
+  }
+  return (lo, hi) => {
+    for (const test of tests) if (!test(lo, hi)) return false;
+    return true;
+  };
 }

@@ -11,6 +11,7 @@ import { FAILED, PASSED, splitColumnConditions, testColumns } from './column-con
 import { NO_ENTRY, ONE_ENTRY } from './date-column.ts';
 import { sortTuples, type SortSpec } from './document-sort.ts';
 import { compilePredicate } from './filter-predicate.ts';
+import type { PostingList } from './posting-list.ts';
 import { memoryIndexEntriesOf, type MemoryDocument, type MemoryState, type ResourceRecord } from './memory-state.ts';
 import { toMemoryFilter } from './memory-filter.ts';
 
@@ -123,11 +124,12 @@ export function referenceKeysOf(state: MemoryState, filter: Filter, prefix: stri
   // Most matches have one such key (an Observation's one patient): read from the column, by number.
   const column = type === undefined || !numbers ? undefined : state.referenceColumn(type, prefix, numbers.length);
   if (!numbers || !column) {
-    for (const document of numbers ? numbers.map((n) => state.recordOf(n).document) : matchingDocuments(state, plan)) addKeys(keys, document, prefix);
+    for (const document of numbers ? documentsOf(state, numbers) : matchingDocuments(state, plan)) addKeys(keys, document, prefix);
     return [...keys];
   }
   const seen = new Uint8Array(column.keyCount);
-  for (const n of numbers) {
+  for (let i = 0; i < numbers.length; i++) {
+    const n = numbers[i];
     const entries = column.entriesOf(n);
     if (entries === ONE_ENTRY) seen[column.keyNumberOf(n)] = 1;
     else if (entries !== NO_ENTRY) addKeys(keys, state.recordOf(n).document, prefix);
@@ -151,22 +153,24 @@ export function matchKeysOf(state: MemoryState, filter: Filter, sortKeys: string
 /** The documents matching a plan; `type`, the filter's, lets date columns answer its date conditions. */
 function matchingDocuments(state: MemoryState, plan: CandidatePlan, type?: string): Iterable<MemoryDocument> {
   const numbers = type === undefined ? undefined : matchingNumbers(state, plan, type);
-  if (numbers) return numbers.map((n) => state.recordOf(n).document);
+  if (numbers) return documentsOf(state, numbers);
   return testedCandidates(state, plan);
+}
+
+function documentsOf(state: MemoryState, numbers: ArrayLike<number>): MemoryDocument[] {
+  const documents = new Array<MemoryDocument>(numbers.length);
+  for (let i = 0; i < numbers.length; i++) documents[i] = state.recordOf(numbers[i]).document;
+  return documents;
 }
 
 /**
  * The numbers of the matches of a plan of `type` whose candidates all come from posting lists, when told without
  * reading most documents: the plan is exact, or its date conditions are answered by columns. Else undefined.
  */
-function matchingNumbers(state: MemoryState, plan: CandidatePlan, type: string): number[] | undefined {
+function matchingNumbers(state: MemoryState, plan: CandidatePlan, type: string): number[] | Uint32Array | undefined {
   if (plan.sets.length === 0 || !plan.sets.every((set) => set.postings)) return undefined;
   if (!plan.exact) return columnMatches(state, plan, type);
-  const numbers: number[] = [];
-  forEachPostingCandidate(plan, (n) => {
-    if (!(plan.excludeDeleted && state.isDeleted(n))) numbers.push(n);
-  });
-  return numbers;
+  return currentCandidates(state, plan);
 }
 
 function* testedCandidates(state: MemoryState, plan: CandidatePlan): Generator<MemoryDocument> {
@@ -187,15 +191,19 @@ function columnMatches(state: MemoryState, plan: CandidatePlan, type: string): n
   if (columns.length === 0) return undefined;
   const restTest = rest.length === 0 ? undefined : documentTest({ $and: rest });
   const numbers: number[] = [];
-  forEachPostingCandidate(plan, (n) => {
-    if (plan.excludeDeleted && state.isDeleted(n)) return;
+  const all = postingCandidateNumbers(plan);
+  for (let i = 0; i < all.length; i++) {
+    const n = all[i];
+    if (plan.excludeDeleted && state.isDeleted(n)) continue;
     const verdict = testColumns(columns, n);
-    if (verdict === FAILED) return;
-    if (verdict === PASSED && !restTest) return void numbers.push(n);
+    if (verdict === FAILED) continue;
+    if (verdict === PASSED && !restTest) {
+      numbers.push(n);
+      continue;
+    }
     const { document } = state.recordOf(n);
-    for (const { column, onDocument } of columns) if (column.entriesOf(n) !== ONE_ENTRY && !onDocument(document)) return;
-    if (!restTest || restTest(document)) numbers.push(n);
-  });
+    if (columns.every(({ column, onDocument }) => column.entriesOf(n) === ONE_ENTRY || onDocument(document)) && (!restTest || restTest(document))) numbers.push(n);
+  }
   return numbers;
 }
 
@@ -210,7 +218,7 @@ function documentTest(filter: Filter): (document: MemoryDocument) => boolean {
 
 function* candidateDocuments(state: MemoryState, plan: CandidatePlan): Generator<MemoryDocument> {
   if (plan.sets.length > 0 && plan.sets.every((set) => set.postings)) {
-    yield* postingCandidates(state, plan);
+    yield* documentsOf(state, currentCandidates(state, plan));
     return;
   }
   if (plan.sets.length > 0) {
@@ -222,24 +230,38 @@ function* candidateDocuments(state: MemoryState, plan: CandidatePlan): Generator
   }
 }
 
-/** The candidates of a plan made of posting lists only: intersected by document number (the common case). */
-function postingCandidates(state: MemoryState, plan: CandidatePlan): MemoryDocument[] {
-  const documents: MemoryDocument[] = [];
-  forEachPostingCandidate(plan, (n) => {
-    if (!(plan.excludeDeleted && state.isDeleted(n))) documents.push(state.recordOf(n).document);
-  });
-  return documents;
+/** The candidates of a plan made of posting lists only, less deletions when the plan excludes them. */
+function currentCandidates(state: MemoryState, plan: CandidatePlan): number[] | Uint32Array {
+  const all = postingCandidateNumbers(plan);
+  if (!plan.excludeDeleted) return all;
+  const numbers: number[] = [];
+  for (let i = 0; i < all.length; i++) if (!state.isDeleted(all[i])) numbers.push(all[i]);
+  return numbers;
 }
 
-/** Visits, in number order, the documents in every one of the plan's sets (all views over posting lists). */
-function forEachPostingCandidate(plan: CandidatePlan, visit: (n: number) => void): void {
+/**
+ * The numbers, in order, of the documents in every one of the plan's sets (all views over posting lists): the
+ * smallest set's own array when it is the only one (no copy), else its numbers found in every other set.
+ */
+function postingCandidateNumbers(plan: CandidatePlan): Uint32Array | number[] {
   const [smallest, ...others] = [...plan.sets].sort((a, b) => a.size - b.size).map((set) => set.postings!);
+  if (smallest.length === 1 && others.length === 0) return smallest[0].view();
+  const numbers: number[] = [];
   for (const list of smallest) {
-    list.forEach((n) => {
-      for (const other of others) if (!other.some((l) => l.has(n))) return;
-      visit(n);
-    });
+    const listed = list.view();
+    for (let i = 0; i < listed.length; i++) {
+      const n = listed[i];
+      if (others.every((lists) => inAny(lists, n))) numbers.push(n);
+    }
   }
+  // The lists of a set over several types are each in order, not together.
+  if (smallest.length > 1) numbers.sort((a, b) => a - b);
+  return numbers;
+}
+
+function inAny(lists: readonly PostingList[], n: number): boolean {
+  for (const list of lists) if (list.has(n)) return true;
+  return false;
 }
 
 function typeOf(filter: Filter): string | undefined {
@@ -249,7 +271,7 @@ function typeOf(filter: Filter): string | undefined {
 function indexLookups(state: MemoryState): IndexLookups {
   return {
     lookup: (field, key, type) => state.index.lookup(field, key, type),
-    lookupId: (documentId) => (state.records.has(documentId) ? new Set([documentId]) : new Set()),
+    lookupIds: (documentIds) => state.index.documents(documentIds),
     tombstones: state.tombstones,
   };
 }

@@ -78,6 +78,16 @@ export class InvertedIndex {
     return this.view([...posting.byType.values()]);
   }
 
+  /** The current documents among these ids (of any types), as a set over one posting list of their numbers. */
+  documents(documentIds: readonly string[]): IdSet {
+    const numbers: number[] = [];
+    for (const id of documentIds) {
+      const n = this.numberOf(id);
+      if (n !== undefined) numbers.push(n);
+    }
+    return numbers.length === 0 ? NO_IDS : this.view([PostingList.of(numbers)]);
+  }
+
   private removeKey(byKey: Map<string, Posting>, key: string, n: number, type: string): void {
     const posting = byKey.get(key);
     const list = posting?.byType.get(type);

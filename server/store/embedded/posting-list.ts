@@ -8,6 +8,17 @@ export class PostingList {
   private numbers = new Uint32Array(2);
   private count = 0;
 
+  /** The list of the given numbers (any order, repeats allowed). */
+  static of(numbers: Iterable<number>): PostingList {
+    const list = new PostingList();
+    const sorted = Uint32Array.from(numbers).sort();
+    let count = 0;
+    for (let i = 0; i < sorted.length; i++) if (i === 0 || sorted[i] !== sorted[i - 1]) sorted[count++] = sorted[i];
+    list.numbers = sorted;
+    list.count = count;
+    return list;
+  }
+
   get size(): number {
     return this.count;
   }
@@ -48,6 +59,15 @@ export class PostingList {
   /** Calls `visit` with each listed number in order (no array of ids made). */
   forEach(visit: (n: number) => void): void {
     for (let i = 0; i < this.count; i++) visit(this.numbers[i]);
+  }
+
+  /**
+   * The listed numbers in order, as a view of the list's own array: valid until the next write. Hot loops walk
+   * it themselves instead of passing a callback to forEach, whose call site would see every caller's callback and
+   * stop inlining any of them (a search over 40,000 candidates then runs several times slower).
+   */
+  view(): Uint32Array {
+    return this.numbers.subarray(0, this.count);
   }
 
   /** The first index whose number is >= n. */
