@@ -32,6 +32,12 @@ describe('search: extractIndexEntries (https://hl7.org/fhir/R4/search.html)', ()
     );
   });
 
+  it('keeps a text that repeats a display once', () => {
+    const code = { coding: [{ system: 'http://loinc.org', code: '2339-0', display: 'Glucose' }], text: 'GLUCOSE' };
+    const entries = extractIndexEntries({ resourceType: 'Observation', status: 'final', code } as Resource);
+    assert.deepEqual(entries.txt.filter((t) => t.p === 'code'), [{ p: 'code', v: 'glucose' }]);
+  });
+
   it('folds case and accents of strings, and expands names and addresses', () => {
     const values = (p: string) => patient.str.filter((s) => s.p === p).map((s) => s.v);
     assert.deepEqual(values('family'), ['chalmers']);

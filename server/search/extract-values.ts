@@ -59,8 +59,11 @@ function addToken(entries: IndexEntries, code: string, system: string | undefine
   if (value) addSortKey(entries, code, value);
 }
 
+/** A CodeableConcept's text is often its coding's display: the same entry twice would match nothing more. */
 function addText(entries: IndexEntries, code: string, text: unknown): void {
-  if (str(text)) entries.txt.push({ p: code, v: normalizeString(text as string) });
+  if (!str(text)) return;
+  const v = normalizeString(text as string);
+  if (!entries.txt.some((entry) => entry.p === code && entry.v === v)) entries.txt.push({ p: code, v });
 }
 
 const NAME_PARTS = ['prefix', 'given', 'family', 'suffix', 'text'];
