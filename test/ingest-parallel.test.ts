@@ -11,6 +11,7 @@ import { loadRuleSet } from '../server/deid/rule-set.ts';
 import { defaultPipeline } from '../server/fhir/default-pipeline.ts';
 import { StoreTarget } from '../server/ingest/ingest-targets.ts';
 import { runParallelIngest } from '../server/ingest/parallel-ingest.ts';
+import { PreparePool } from '../server/ingest/prepare-pool.ts';
 import { planSources, readSources, type SourceUnit } from '../server/ingest/read-sources.ts';
 import { runIngest } from '../server/ingest/run-ingest.ts';
 import { EmbeddedStore } from '../server/store/embedded/embedded-store.ts';
@@ -116,6 +117,25 @@ describe('parallel ingest', () => {
       const again = await runParallelIngest(units(), { rules: 'safe-harbor', key: KEY, store, workers: 1 });
       assert.equal(again.totals.written, 0);
       assert.equal(again.totals.unchanged, 120);
+    }
+  });
+
+  it('a worker that stops while loading stops the ingest at the next batch, with its reason', async () => {
+    const pool = new PreparePool(1, { rules: path.join(dir, 'gone.json'), key: new Uint8Array(KEY), now: new Date().toISOString(), serializeIndex: false });
+    try {
+      const deadline = Date.now() + 15_000;
+      let failure: unknown;
+      while (failure === undefined && Date.now() < deadline) {
+        try {
+          pool.hasRoom(2);
+          await new Promise((resolve) => setTimeout(resolve, 50));
+        } catch (err) {
+          failure = err;
+        }
+      }
+      assert.match(String(failure), /Cannot read rules file/);
+    } finally {
+      await pool.close();
     }
   });
 

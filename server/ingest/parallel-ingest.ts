@@ -1,7 +1,8 @@
 /**
  * The ingest into a store, spread over threads: worker threads read, de-identify, validate, serialize and index
  * batches (prepare-unit.ts) while the main thread commits the prepared batches in the order they were read
- * (prepared-writer.ts). A few batches are in flight at most, so memory stays bounded. Files small enough to read at
+ * (prepared-writer.ts), and prepares batches itself whenever the workers are busy or still loading and nothing
+ * waits to commit (dispatch below). A few batches are in flight at most, so memory stays bounded. Files small enough to read at
  * once are sent to the workers as paths (planSources), so the main thread neither parses them nor copies parsed
  * resources across threads. Units that carry a reference index spanning a streamed Bundle are prepared on the main
  * thread (the index is not worth copying to every worker).
@@ -72,16 +73,13 @@ export async function runParallelIngest(sources: ParallelSources, options: Paral
    * while the workers load their modules and whenever it would otherwise wait, and no core idles.
    */
   const dispatch = async (batch: PrepareBatch): Promise<{ prepared: Promise<PreparedUnits> }> => {
-    if (batch.units?.some((u) => u.index)) {
-      options.onDispatch?.('main thread');
-      return { prepared: prepareHere(batch) }; // the reference index stays on this thread
-    }
+    const indexed = batch.units?.some((u) => u.index) ?? false; // the reference index stays on this thread
     for (;;) {
-      if (pool.hasRoom(WORKER_QUEUE_DEPTH)) {
+      if (!indexed && pool.hasRoom(WORKER_QUEUE_DEPTH)) {
         options.onDispatch?.('worker');
         return { prepared: pool.prepare(batch) };
       }
-      if (!inFlight[0]?.done) {
+      if (indexed || !inFlight[0]?.done) {
         options.onDispatch?.('main thread');
         const prepared = prepareHere(batch);
         await prepared.catch(() => undefined); // done before this thread looks again; a failure is raised in turn

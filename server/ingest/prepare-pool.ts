@@ -24,6 +24,9 @@ interface PoolWorker {
 export class PreparePool {
   private readonly workers: PoolWorker[];
   private seq = 0;
+  /** Why a worker stopped before close(): raised by hasRoom, so a dead worker stops the ingest, not just slows it. */
+  private failure: Error | undefined;
+  private closing = false;
 
   constructor(count: number, data: IngestWorkerData) {
     this.workers = Array.from({ length: count }, () => {
@@ -37,6 +40,7 @@ export class PreparePool {
         else pending?.resolve(fromPostedUnits(message.prepared!));
       });
       const failAll = (err: Error) => {
+        if (!this.closing) this.failure ??= err;
         for (const pending of entry.waiting.values()) pending.reject(err);
         entry.waiting.clear();
       };
@@ -60,6 +64,7 @@ export class PreparePool {
    * about `depth` batches' time. (A worker still loading its modules takes none.)
    */
   hasRoom(depth: number): boolean {
+    if (this.failure) throw this.failure;
     return this.workers.some((w) => w.ready && w.waiting.size < depth);
   }
 
@@ -75,6 +80,7 @@ export class PreparePool {
   }
 
   async close(): Promise<void> {
+    this.closing = true;
     await Promise.all(this.workers.map(({ worker }) => worker.terminate()));
   }
 }

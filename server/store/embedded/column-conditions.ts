@@ -48,7 +48,7 @@ export function splitColumnConditions(filter: Filter, columnOf: (code: string) =
   const columns = [...byCode.values()].map(({ column, tests, onDocument }) => ({
     column,
     holds: allOf(tests.map(boundTest)),
-    onDocument: (document: Parameters<Predicate>[0]) => onDocument.every((test) => test(document)),
+    onDocument: onDocument.length === 1 ? onDocument[0] : (document: Parameters<Predicate>[0]) => onDocument.every((test) => test(document)),
   }));
   return { columns, rest };
 }

@@ -249,19 +249,21 @@ function postingCandidateNumbers(plan: CandidatePlan): Uint32Array | number[] {
   const numbers: number[] = [];
   for (const list of smallest) {
     const listed = list.view();
-    for (let i = 0; i < listed.length; i++) {
-      const n = listed[i];
-      if (others.every((lists) => inAny(lists, n))) numbers.push(n);
-    }
+    for (let i = 0; i < listed.length; i++) if (inEvery(others, listed[i])) numbers.push(listed[i]);
   }
   // The lists of a set over several types are each in order, not together.
   if (smallest.length > 1) numbers.sort((a, b) => a - b);
   return numbers;
 }
 
-function inAny(lists: readonly PostingList[], n: number): boolean {
-  for (const list of lists) if (list.has(n)) return true;
-  return false;
+/** Whether n is in every set, each given as its posting lists (a set over several types has one per type). */
+function inEvery(sets: readonly (readonly PostingList[])[], n: number): boolean {
+  for (const lists of sets) {
+    let found = false;
+    for (const list of lists) if ((found = list.has(n))) break;
+    if (!found) return false;
+  }
+  return true;
 }
 
 function typeOf(filter: Filter): string | undefined {

@@ -219,7 +219,10 @@ export class MemoryState {
 
 const TYPED_REFERENCE = /^[A-Z][A-Za-z]+\/[A-Za-z0-9\-.]{1,64}$/;
 
-/** Text entries repeat (a coding's display and the concept's text are often the same): keep each once. */
+/**
+ * Text entries repeat (a coding's display and the concept's text are often the same): keep each once. Extraction
+ * no longer writes such repeats (extract-values.ts addText); this stays for journals and snapshots written before.
+ */
 function dedupe(entries: readonly { p: string; v: string }[]): readonly { p: string; v: string }[] {
   if (entries.length < 2) return entries;
   const seen = new Set<string>();
