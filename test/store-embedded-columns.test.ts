@@ -61,6 +61,23 @@ const SEARCHES: Filter[] = [
   { dt: { $elemMatch: { p: 'date', lo: range('$gte', '2020-01-20'), hi: range('$lte', '2020-01-20T23:59:59.999Z') } } },
   { dt: { $elemMatch: { p: 'date', hi: range('$gt', '2020-02-10') } } },
   { dt: { $elemMatch: { p: 'issued', lo: range('$lte', '2020-01-15') } } },
+  // Several limits on one bound, combined: the tighter one wins, and at an equal bound the strict one.
+  {
+    $and: [
+      { dt: { $elemMatch: { p: 'date', lo: range('$gte', '2020-01-10') } } },
+      { dt: { $elemMatch: { p: 'date', lo: range('$gt', '2020-01-10') } } },
+      { dt: { $elemMatch: { p: 'date', lo: { $gte: new Date('2020-01-05'), $lt: new Date('2020-01-25') } } } },
+      { dt: { $elemMatch: { p: 'date', lo: range('$lte', '2020-01-28') } } },
+    ],
+  },
+  {
+    $and: [
+      { dt: { $elemMatch: { p: 'date', hi: range('$lt', '2020-02-05') } } },
+      { dt: { $elemMatch: { p: 'date', hi: range('$lte', '2020-02-05') } } },
+      { dt: { $elemMatch: { p: 'date', hi: range('$gt', '2020-01-03'), lo: range('$gte', '2020-01-04') } } },
+      { dt: { $elemMatch: { p: 'date', hi: range('$gte', '2020-01-03') } } },
+    ],
+  },
   { $and: [{ dt: { $elemMatch: { p: 'date', lo: range('$gte', '2020-01-05') } } }, { id: { $in: ['o1', 'o4', 'o7', 'o10', 'o13', 'o16', 'o100'] } }] },
   // Ids out of order, repeated, unknown and deleted (o100, later): a resolved _has, picked by number.
   { $and: [{ dt: { $elemMatch: { p: 'date', hi: range('$gte', '2020-01-05') } } }, { _id: { $in: ['Observation/o7000', 'Observation/o4', 'Observation/o100', 'Observation/o4', 'Observation/none', 'Observation/o13'] } }] },

@@ -119,12 +119,15 @@ export class AuditEventIndex {
         const list = this.postings[field].get(key);
         return list ? this.view(list) : NO_IDS;
       },
-      lookupIds: (documentIds) => {
-        const numbers = documentIds.map((id) => this.numbers.get(id)).filter((n) => n !== undefined);
-        return numbers.length === 0 ? NO_IDS : this.view(PostingList.of(numbers));
-      },
+      lookupIds: (documentIds) => this.eventsOf(documentIds),
+      lookupTypedIds: (type, ids) => (type === EVENT_TYPE ? this.eventsOf(ids.map((id) => `${type}/${id}`)) : NO_IDS),
       tombstones: NO_IDS,
     };
+  }
+
+  private eventsOf(documentIds: readonly string[]): IdSet {
+    const numbers = documentIds.map((id) => this.numbers.get(id)).filter((n) => n !== undefined);
+    return numbers.length === 0 ? NO_IDS : this.view(PostingList.of(numbers));
   }
 
   private post(byKey: Map<string, PostingList>, keys: readonly string[], n: number): void {

@@ -59,7 +59,9 @@ function compileMissing(code: string, missing: boolean): Filter {
 /** `_id` and `_lastUpdated` read the document's own `id` and `lastUpdated`. */
 function compileDocumentField(filter: ParameterFilter): Filter {
   if (filter.code === '_lastUpdated') return anyOf(filter.values.map(compileLastUpdated));
-  const ids = filter.values.flatMap((v) => (v.kind === 'token' && v.code ? [v.code] : []));
+  // A loop, not flatMap: a resolved `_has` brings thousands of ids, and an array per id was a tenth of its time.
+  const ids: string[] = [];
+  for (const v of filter.values) if (v.kind === 'token' && v.code) ids.push(v.code);
   if (filter.modifier === 'not') return { id: { $nin: ids } };
   return ids.length === 1 ? { id: ids[0] } : { id: { $in: ids } };
 }

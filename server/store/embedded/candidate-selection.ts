@@ -15,6 +15,8 @@ export interface IndexLookups {
    * Patients intersects with the other sets by number.
    */
   lookupIds(documentIds: readonly string[]): IdSet;
+  /** The documents of `type` with these ids (a resolved `_has`), as lookupIds: no `type/id` strings are built. */
+  lookupTypedIds(type: string, ids: readonly string[]): IdSet;
   tombstones: IdSet;
 }
 
@@ -67,7 +69,7 @@ export function planCandidates(filter: Filter, index: IndexLookups, outerType?: 
       } else plan.excludeDeleted = true;
     } else if (field === 'id' && type !== undefined && idList(condition)) {
       // `_id` searches and resolved `_has` conditions: one lookup per id instead of a scan of the type.
-      plan.sets.push(index.lookupIds(idList(condition)!.map((id) => `${type}/${id}`)));
+      plan.sets.push(index.lookupTypedIds(type, idList(condition)!));
     } else if (field === '_id' || isIndexedField(field)) {
       const keys = keyConditions(condition);
       if (!keys.complete) unanswered(field, condition);

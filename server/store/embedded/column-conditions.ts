@@ -7,13 +7,13 @@
 import { conjuncts } from '../filter-conjuncts.ts';
 import type { Filter } from '../types.ts';
 import { isPlainObject } from './candidate-selection.ts';
-import { NO_ENTRY, ONE_ENTRY, type DateColumn } from './date-column.ts';
+import { DateColumn, NO_ENTRY } from './date-column.ts';
 import { compilePredicate, type Predicate } from './filter-predicate.ts';
 
 export interface ColumnCondition {
   column: DateColumn;
   /** The condition on the bounds of a document's one entry. */
-  holds(lo: number, hi: number): boolean;
+  limits: BoundsLimits;
   /** The condition on a whole document (for one with several entries). */
   onDocument: Predicate;
 }
@@ -47,20 +47,26 @@ export function splitColumnConditions(filter: Filter, columnOf: (code: string) =
   }
   const columns = [...byCode.values()].map(({ column, tests, onDocument }) => ({
     column,
-    holds: allOf(tests.map(boundTest)),
+    limits: new BoundsLimits(tests),
     onDocument: onDocument.length === 1 ? onDocument[0] : (document: Parameters<Predicate>[0]) => onDocument.every((test) => test(document)),
   }));
   return { columns, rest };
 }
 
-/** Tests document n on the columns; TEST_DOCUMENT when a condition needs its document. */
+/**
+ * Tests document n on the columns; TEST_DOCUMENT when a condition needs its document. A deleted document has no
+ * entries in any column, so it fails here without its deletion being looked up.
+ */
 export function testColumns(columns: readonly ColumnCondition[], n: number): number {
   let verdict = PASSED;
-  for (const { column, holds } of columns) {
-    const entries = column.entriesOf(n);
-    if (entries === NO_ENTRY) return FAILED;
-    if (entries === ONE_ENTRY) {
-      if (!holds(column.lo(n), column.hi(n))) return FAILED;
+  for (let i = 0; i < columns.length; i++) {
+    const { column, limits } = columns[i];
+    // hi first: one read tells whether there is exactly one entry, and lo is on the same cache line.
+    const hi = column.hi(n);
+    if (!DateColumn.isNotOne(hi)) {
+      if (!limits.holds(column.lo(n), hi)) return FAILED;
+    } else if (column.lo(n) === NO_ENTRY) {
+      return FAILED;
     } else {
       verdict = TEST_DOCUMENT;
     }
@@ -77,8 +83,6 @@ interface BoundTest {
   operator: RangeOperator;
   bound: number;
 }
-
-type BoundsTest = (lo: number, hi: number) => boolean;
 
 /** `{dt: {$elemMatch: {p: code, lo?: {...}, hi?: {...}}}}` with numeric range operators, as tests of the bounds. */
 function dateBoundsCondition(part: Filter): { code: string; tests: BoundTest[] } | undefined {
@@ -99,30 +103,48 @@ function dateBoundsCondition(part: Filter): { code: string; tests: BoundTest[] }
 }
 
 /**
- * One test as a function of its own, so the candidate loop calls a few monomorphic closures, not an interpreter of
- * operators. NaN (a bound the entry lacks) fails every comparison, as a missing field fails MongoDB's range operators.
+ * The limits that one parameter's conditions put on the bounds of an entry, as numbers a single method tests: no
+ * closure per operator, so the candidate loop's calls stay monomorphic whatever the search (closures made anew by
+ * each search made the call site polymorphic and the loop three times slower). NaN (a bound the entry lacks) fails
+ * every limit, as a missing field fails MongoDB's range operators; a bound without limits takes any value.
  */
-function boundTest({ hi: onHi, operator, bound }: BoundTest): BoundsTest {
-  switch (operator) {
-    case '$gt':
-      return onHi ? (_lo, hi) => hi > bound : (lo) => lo > bound;
-    case '$gte':
-      return onHi ? (_lo, hi) => hi >= bound : (lo) => lo >= bound;
-    case '$lt':
-      return onHi ? (_lo, hi) => hi < bound : (lo) => lo < bound;
-    case '$lte':
-      return onHi ? (_lo, hi) => hi <= bound : (lo) => lo <= bound;
+export class BoundsLimits {
+  private readonly lo = new Limits();
+  private readonly hi = new Limits();
+
+  constructor(tests: readonly BoundTest[]) {
+    for (const { hi, operator, bound } of tests) (hi ? this.hi : this.lo).tighten(operator, bound);
+  }
+
+  holds(lo: number, hi: number): boolean {
+    return this.lo.admits(lo) && this.hi.admits(hi);
   }
 }
 
-function allOf(tests: BoundsTest[]): BoundsTest {
-  if (tests.length === 1) return tests[0];
-  if (tests.length === 2) {
-    const [first, second] = tests;
-    return (lo, hi) => first(lo, hi) && second(lo, hi);
+/** The tightest lower and upper limit of one bound, each inclusive or strict. */
+class Limits {
+  private min = -Infinity;
+  private minStrict = false;
+  private hasMin = false;
+  private max = Infinity;
+  private maxStrict = false;
+  private hasMax = false;
+
+  tighten(operator: RangeOperator, bound: number): void {
+    const strict = operator === '$gt' || operator === '$lt';
+    if (operator === '$gt' || operator === '$gte') {
+      if (!this.hasMin || bound > this.min) [this.min, this.minStrict] = [bound, strict];
+      else if (bound === this.min) this.minStrict ||= strict;
+      this.hasMin = true;
+    } else {
+      if (!this.hasMax || bound < this.max) [this.max, this.maxStrict] = [bound, strict];
+      else if (bound === this.max) this.maxStrict ||= strict;
+      this.hasMax = true;
+    }
   }
-  return (lo, hi) => {
-    for (const test of tests) if (!test(lo, hi)) return false;
-    return true;
-  };
+
+  admits(value: number): boolean {
+    if (this.hasMin && !(this.minStrict ? value > this.min : value >= this.min)) return false;
+    return !this.hasMax || (this.maxStrict ? value < this.max : value <= this.max);
+  }
 }

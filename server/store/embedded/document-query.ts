@@ -9,6 +9,7 @@ import type { Filter, MatchKeys, StoreQuery } from '../types.ts';
 import { candidateIds, planCandidates, type CandidatePlan, type IndexLookups } from './candidate-selection.ts';
 import { FAILED, PASSED, splitColumnConditions, testColumns } from './column-conditions.ts';
 import { NO_ENTRY, ONE_ENTRY } from './date-column.ts';
+import { ReferenceColumn } from './reference-column.ts';
 import { sortTuples, type SortSpec } from './document-sort.ts';
 import { compilePredicate } from './filter-predicate.ts';
 import type { PostingList } from './posting-list.ts';
@@ -119,20 +120,23 @@ export function countDocuments(state: MemoryState, filter: Filter): number {
 export function referenceKeysOf(state: MemoryState, filter: Filter, prefix: string): string[] {
   const plan = planCandidates(filter, indexLookups(state));
   const type = typeOf(filter);
-  const numbers = type === undefined ? undefined : matchingNumbers(state, plan, type);
   const keys = new Set<string>();
-  // Most matches have one such key (an Observation's one patient): read from the column, by number.
+  // Most matches have one such key (an Observation's one patient): read from the column, by number. A deleted
+  // document has no key in the column, so an exact plan's candidates are read without a deletion test.
+  const exactPostings = type !== undefined && plan.exact && plan.sets.length > 0 && plan.sets.every((set) => set.postings);
+  const numbers = type === undefined ? undefined : exactPostings ? postingCandidateNumbers(plan) : matchingNumbers(state, plan, type);
   const column = type === undefined || !numbers ? undefined : state.referenceColumn(type, prefix, numbers.length);
   if (!numbers || !column) {
-    for (const document of numbers ? documentsOf(state, numbers) : matchingDocuments(state, plan)) addKeys(keys, document, prefix);
+    const matches = numbers ? documentsOf(state, exactPostings ? currentCandidates(state, plan) : numbers) : matchingDocuments(state, plan);
+    for (const document of matches) addKeys(keys, document, prefix);
     return [...keys];
   }
   const seen = new Uint8Array(column.keyCount);
   for (let i = 0; i < numbers.length; i++) {
     const n = numbers[i];
-    const entries = column.entriesOf(n);
-    if (entries === ONE_ENTRY) seen[column.keyNumberOf(n)] = 1;
-    else if (entries !== NO_ENTRY) addKeys(keys, state.recordOf(n).document, prefix);
+    const keyNumber = column.keyNumberOf(n);
+    if (ReferenceColumn.isKey(keyNumber)) seen[keyNumber] = 1;
+    else if (column.entriesOf(n) !== NO_ENTRY) addKeys(keys, state.recordOf(n).document, prefix);
   }
   for (let k = 0; k < seen.length; k++) if (seen[k] === 1) keys.add(column.keyOf(k));
   return [...keys];
@@ -194,7 +198,7 @@ function columnMatches(state: MemoryState, plan: CandidatePlan, type: string): n
   const all = postingCandidateNumbers(plan);
   for (let i = 0; i < all.length; i++) {
     const n = all[i];
-    if (plan.excludeDeleted && state.isDeleted(n)) continue;
+    // No deletion test: a deleted document has no column entries and fails testColumns (one cache miss fewer).
     const verdict = testColumns(columns, n);
     if (verdict === FAILED) continue;
     if (verdict === PASSED && !restTest) {
@@ -274,6 +278,7 @@ function indexLookups(state: MemoryState): IndexLookups {
   return {
     lookup: (field, key, type) => state.index.lookup(field, key, type),
     lookupIds: (documentIds) => state.index.documents(documentIds),
+    lookupTypedIds: (type, ids) => state.index.numbered(state.numbersOf(type, ids)),
     tombstones: state.tombstones,
   };
 }

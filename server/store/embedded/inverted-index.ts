@@ -80,12 +80,13 @@ export class InvertedIndex {
 
   /** The current documents among these ids (of any types), as a set over one posting list of their numbers. */
   documents(documentIds: readonly string[]): IdSet {
-    const numbers: number[] = [];
-    for (const id of documentIds) {
-      const n = this.numberOf(id);
-      if (n !== undefined) numbers.push(n);
-    }
-    return numbers.length === 0 ? NO_IDS : this.view([PostingList.of(numbers)]);
+    return this.numbered(documentIds.map((id) => this.numberOf(id)));
+  }
+
+  /** The documents of these numbers (undefined where an id named none), as documents() makes its set. */
+  numbered(numbers: readonly (number | undefined)[]): IdSet {
+    const known = numbers.filter((n) => n !== undefined);
+    return known.length === 0 ? NO_IDS : this.view([PostingList.of(known)]);
   }
 
   private removeKey(byKey: Map<string, Posting>, key: string, n: number, type: string): void {

@@ -10,8 +10,15 @@ import { NO_ENTRY, ONE_ENTRY, SEVERAL_ENTRIES } from './date-column.ts';
 import type { MemoryDocument } from './memory-state.ts';
 import { capacityFor, grownTo } from './typed-arrays.ts';
 
+/**
+ * What keyNumbers holds for a document without exactly one key: numbers no key gets. The count of keys shares the
+ * key number's array (at a million resources a second array read per match is a second cache miss).
+ */
+const NO_KEY = 0xffffffff;
+const SEVERAL_KEYS = 0xfffffffe;
+
 export class ReferenceColumn {
-  private entries = new Uint8Array(0);
+  /** Document n's one key as a number (see keyOf), or NO_KEY, or SEVERAL_KEYS. */
   private keyNumbers = new Uint32Array(0);
   /** The distinct keys seen, numbered in the order first seen (a key stays numbered after its documents change). */
   private readonly keys: string[] = [];
@@ -21,12 +28,18 @@ export class ReferenceColumn {
 
   /** How many keys with the prefix document n has. */
   entriesOf(n: number): number {
-    return n < this.entries.length ? this.entries[n] : NO_ENTRY;
+    const keyNumber = this.keyNumberOf(n);
+    return keyNumber === NO_KEY ? NO_ENTRY : keyNumber === SEVERAL_KEYS ? SEVERAL_ENTRIES : ONE_ENTRY;
   }
 
-  /** The number of document n's one key (see keyOf). */
+  /** The number of document n's one key (see keyOf); NO_KEY or SEVERAL_KEYS (see isKey) when it has not one. */
   keyNumberOf(n: number): number {
-    return this.keyNumbers[n];
+    return n < this.keyNumbers.length ? this.keyNumbers[n] : NO_KEY;
+  }
+
+  /** Whether a keyNumberOf() is a key's number. */
+  static isKey(keyNumber: number): boolean {
+    return keyNumber < SEVERAL_KEYS;
   }
 
   keyOf(keyNumber: number): string {
@@ -39,15 +52,16 @@ export class ReferenceColumn {
 
   /** Takes in document n's current version (a deleted one has no keys). */
   note(n: number, document: MemoryDocument): void {
-    if (n >= this.entries.length) this.grow(n);
+    if (n >= this.keyNumbers.length) this.grow(n);
     let found = 0;
+    let keyNumber = NO_KEY;
     if (!document.deleted) {
       for (const key of document.ref) {
         if (!key.startsWith(this.prefix)) continue;
-        if (found++ === 0) this.keyNumbers[n] = this.numberKey(key);
+        if (found++ === 0) keyNumber = this.numberKey(key);
       }
     }
-    this.entries[n] = found === 0 ? NO_ENTRY : found === 1 ? ONE_ENTRY : SEVERAL_ENTRIES;
+    this.keyNumbers[n] = found > 1 ? SEVERAL_KEYS : keyNumber;
   }
 
   private numberKey(key: string): number {
@@ -59,9 +73,10 @@ export class ReferenceColumn {
     return number;
   }
 
+  /** Documents of other types, and those not yet written, read as having no key. */
   private grow(n: number): void {
-    const capacity = capacityFor(n);
-    this.entries = grownTo(this.entries, capacity, (length) => new Uint8Array(length));
-    this.keyNumbers = grownTo(this.keyNumbers, capacity, (length) => new Uint32Array(length));
+    const length = this.keyNumbers.length;
+    this.keyNumbers = grownTo(this.keyNumbers, capacityFor(n), (capacity) => new Uint32Array(capacity));
+    this.keyNumbers.fill(NO_KEY, length);
   }
 }
