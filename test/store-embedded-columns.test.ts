@@ -44,7 +44,8 @@ function dateEntries(n: number, vid: number): IndexEntries['dt'] {
 
 /** The reference keys of document n at a version: no patient, one, two (a group's members), besides others. */
 function referenceEntries(n: number, vid: number): string[] {
-  const patient = (k: number) => `patient|Patient/p${spread(n + k + vid, 200)}`;
+  // Many patients, so that a key read for the wrong document shows in the answer.
+  const patient = (k: number) => `patient|Patient/p${spread(n + k + vid, 20_000)}`;
   const others = [`encounter|Encounter/e${n}`, `performer|Practitioner/d${n % 7}`];
   const patients = [[], [patient(0)], [patient(0), patient(1)]][spread(n * 3 + vid, 3)];
   return [...others, ...patients];

@@ -47,6 +47,22 @@ export class DateColumn {
     return hi === NOT_ONE;
   }
 
+  /**
+   * This column's entries of the listed documents, slot i holding those of document numbers[i]: a search over the
+   * same token's candidates reads them again in sequence, 16 bytes after 16 bytes, instead of one cache line (and,
+   * at a million resources, often one page) of the whole column per candidate. A copy, never noted: valid until
+   * the next write of the type.
+   */
+  alignedTo(numbers: ArrayLike<number>): DateColumn {
+    const aligned = new DateColumn(this.code);
+    aligned.bounds = new Float64Array(2 * numbers.length);
+    for (let i = 0; i < numbers.length; i++) {
+      aligned.bounds[2 * i] = this.lo(numbers[i]);
+      aligned.bounds[2 * i + 1] = this.hi(numbers[i]);
+    }
+    return aligned;
+  }
+
   /** Takes in document n's current version (a deleted one has no entries). */
   note(n: number, document: MemoryDocument): void {
     if (2 * n >= this.bounds.length) this.grow(n);

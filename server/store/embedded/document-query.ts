@@ -131,12 +131,15 @@ export function referenceKeysOf(state: MemoryState, filter: Filter, prefix: stri
     for (const document of matches) addKeys(keys, document, prefix);
     return [...keys];
   }
+  // One posting list's candidates (`Observation?code=X`): read the column aligned to it, in sequence.
+  const list = exactPostings ? onlyPostingList(plan) : undefined;
+  const read = list ? state.alignedColumn(type!, list, column) : column;
   const seen = new Uint8Array(column.keyCount);
   for (let i = 0; i < numbers.length; i++) {
     const n = numbers[i];
-    const keyNumber = column.keyNumberOf(n);
+    const keyNumber = read.keyNumberOf(list ? i : n);
     if (ReferenceColumn.isKey(keyNumber)) seen[keyNumber] = 1;
-    else if (column.entriesOf(n) !== NO_ENTRY) addKeys(keys, state.recordOf(n).document, prefix);
+    else if (read.entriesOf(list ? i : n) !== NO_ENTRY) addKeys(keys, state.recordOf(n).document, prefix);
   }
   for (let k = 0; k < seen.length; k++) if (seen[k] === 1) keys.add(column.keyOf(k));
   return [...keys];
@@ -196,10 +199,14 @@ function columnMatches(state: MemoryState, plan: CandidatePlan, type: string): n
   const restTest = rest.length === 0 ? undefined : documentTest({ $and: rest });
   const numbers: number[] = [];
   const all = postingCandidateNumbers(plan);
+  // Candidates that are one posting list (`Observation?code=X`) are tested on the columns aligned to that list, by
+  // position in it: a repeated search for the same code reads its candidates' dates in sequence.
+  const list = onlyPostingList(plan);
+  const tested = list ? columns.map((condition) => ({ ...condition, column: state.alignedColumn(type, list, condition.column) })) : columns;
   for (let i = 0; i < all.length; i++) {
     const n = all[i];
     // No deletion test: a deleted document has no column entries and fails testColumns (one cache miss fewer).
-    const verdict = testColumns(columns, n);
+    const verdict = testColumns(tested, list ? i : n);
     if (verdict === FAILED) continue;
     if (verdict === PASSED && !restTest) {
       numbers.push(n);
@@ -258,6 +265,12 @@ function postingCandidateNumbers(plan: CandidatePlan): Uint32Array | number[] {
   // The lists of a set over several types are each in order, not together.
   if (smallest.length > 1) numbers.sort((a, b) => a - b);
   return numbers;
+}
+
+/** The one posting list whose view postingCandidateNumbers gives, when the plan's candidates are exactly that. */
+function onlyPostingList(plan: CandidatePlan): PostingList | undefined {
+  const lists = plan.sets.length === 1 ? plan.sets[0].postings : undefined;
+  return lists?.length === 1 ? lists[0] : undefined;
 }
 
 /** Whether n is in every set, each given as its posting lists (a set over several types has one per type). */

@@ -9,6 +9,7 @@ import { DateColumn } from './date-column.ts';
 import { ReferenceColumn } from './reference-column.ts';
 import { InvertedIndex, type IndexedField } from './inverted-index.ts';
 import { PackedEntries, type PackedKind } from './packed-entries.ts';
+import type { PostingList } from './posting-list.ts';
 import type { EncodedWrite, MemoryIndexEntries } from './record-codec.ts';
 import { SortedOrder } from './sorted-order.ts';
 import { capacityFor, grownTo } from './typed-arrays.ts';
@@ -49,9 +50,14 @@ const COLUMNS = 12;
  */
 const COLUMN_MIN_CANDIDATES = 2000;
 
+/** Aligned date columns kept (each 16 bytes per candidate of its token: 630 KB for 40,000). */
+const ALIGNED_COLUMNS = 16;
+
 /** A column of one type's documents by number (date-column.ts, reference-column.ts), kept up to date by writes. */
 interface Column {
   note(n: number, document: MemoryDocument): void;
+  /** The column's entries of the listed documents, by position in the list (a copy, never noted). */
+  alignedTo(numbers: ArrayLike<number>): this;
 }
 
 export class MemoryState {
@@ -79,6 +85,10 @@ export class MemoryState {
   private readonly columns = new Map<string, Map<string, Column>>();
   /** The columns kept, oldest first: past the limit, the oldest goes. */
   private readonly columnAges: { type: string; name: string }[] = [];
+  /** The aligned date columns (see alignedColumn), oldest first. */
+  private readonly alignedColumns: { list: PostingList; column: Column; writes: number; aligned: Column }[] = [];
+  /** Writes applied per type: an aligned column is valid while its type's count is the one it was built at. */
+  private readonly writesByType = new Map<string, number>();
   /** 1 where document n's current version is a deletion: candidates by number are told without their record. */
   private deleted = new Uint8Array(1024);
   /** Small repeated strings (types, parameter names, units) kept once. */
@@ -101,6 +111,7 @@ export class MemoryState {
 
   apply(write: EncodedWrite): void {
     const type = this.share(write.type);
+    this.writesByType.set(type, (this.writesByType.get(type) ?? 0) + 1);
     const documentId = `${type}/${write.id}`;
     let record = this.records.get(documentId);
     const number = record?.number ?? this.ids.push(documentId) - 1;
@@ -167,6 +178,24 @@ export class MemoryState {
    */
   dateColumn(type: string, code: string, candidates: number): DateColumn | undefined {
     return this.column(type, `dt ${code}`, candidates, () => new DateColumn(code));
+  }
+
+  /**
+   * `column` (of `type`) aligned to the documents of `list` (see DateColumn.alignedTo): built on the first search
+   * over these candidates, then reused until a write of the type changes the list or the column.
+   */
+  alignedColumn<C extends Column>(type: string, list: PostingList, column: C): C {
+    const writes = this.writesByType.get(type) ?? 0;
+    const at = this.alignedColumns.findIndex((kept) => kept.list === list && kept.column === column);
+    if (at >= 0) {
+      const kept = this.alignedColumns[at];
+      if (kept.writes === writes) return kept.aligned as C;
+      this.alignedColumns.splice(at, 1);
+    }
+    const aligned = column.alignedTo(list.view()) as C;
+    if (this.alignedColumns.length >= ALIGNED_COLUMNS) this.alignedColumns.shift();
+    this.alignedColumns.push({ list, column, writes, aligned });
+    return aligned;
   }
 
   /** The column of `type`'s reference keys that start with `prefix` (see reference-column.ts), as dateColumn. */

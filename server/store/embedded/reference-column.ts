@@ -21,7 +21,7 @@ export class ReferenceColumn {
   /** Document n's one key as a number (see keyOf), or NO_KEY, or SEVERAL_KEYS. */
   private keyNumbers = new Uint32Array(0);
   /** The distinct keys seen, numbered in the order first seen (a key stays numbered after its documents change). */
-  private readonly keys: string[] = [];
+  private keys: string[] = [];
   private readonly numberOfKey = new Map<string, number>();
 
   constructor(readonly prefix: string) {}
@@ -48,6 +48,16 @@ export class ReferenceColumn {
 
   get keyCount(): number {
     return this.keys.length;
+  }
+
+  /** This column's keys of the listed documents, slot i holding document numbers[i]'s (as DateColumn.alignedTo). */
+  alignedTo(numbers: ArrayLike<number>): ReferenceColumn {
+    const aligned = new ReferenceColumn(this.prefix);
+    aligned.keyNumbers = new Uint32Array(numbers.length);
+    for (let i = 0; i < numbers.length; i++) aligned.keyNumbers[i] = this.keyNumberOf(numbers[i]);
+    // The key table is shared: an aligned column is never noted, so it adds no key.
+    aligned.keys = this.keys;
+    return aligned;
   }
 
   /** Takes in document n's current version (a deleted one has no keys). */
