@@ -132,7 +132,7 @@ export function referenceKeysOf(state: MemoryState, filter: Filter, prefix: stri
     return [...keys];
   }
   // One posting list's candidates (`Observation?code=X`): read the column aligned to it, in sequence.
-  const list = exactPostings ? onlyPostingList(plan) : undefined;
+  const list = exactPostings ? alignableList(plan) : undefined;
   const read = list ? state.alignedColumn(type!, list, column) : column;
   const seen = new Uint8Array(column.keyCount);
   for (let i = 0; i < numbers.length; i++) {
@@ -201,7 +201,7 @@ function columnMatches(state: MemoryState, plan: CandidatePlan, type: string): n
   const all = postingCandidateNumbers(plan);
   // Candidates that are one posting list (`Observation?code=X`) are tested on the columns aligned to that list, by
   // position in it: a repeated search for the same code reads its candidates' dates in sequence.
-  const list = onlyPostingList(plan);
+  const list = alignableList(plan);
   const tested = list ? columns.map((condition) => ({ ...condition, column: state.alignedColumn(type, list, condition.column) })) : columns;
   for (let i = 0; i < all.length; i++) {
     const n = all[i];
@@ -267,10 +267,19 @@ function postingCandidateNumbers(plan: CandidatePlan): Uint32Array | number[] {
   return numbers;
 }
 
-/** The one posting list whose view postingCandidateNumbers gives, when the plan's candidates are exactly that. */
-function onlyPostingList(plan: CandidatePlan): PostingList | undefined {
+/**
+ * Candidates that are one list and this many or fewer get aligned columns (MemoryState.alignedColumn): 1.6 MB for a
+ * date column at most, and a larger list is dense enough in its type that it reads the column nearly in sequence.
+ */
+const ALIGNED_MAX_CANDIDATES = 100_000;
+
+/**
+ * The one posting list whose view postingCandidateNumbers gives, when the plan's candidates are exactly that and
+ * few enough to align columns to.
+ */
+function alignableList(plan: CandidatePlan): PostingList | undefined {
   const lists = plan.sets.length === 1 ? plan.sets[0].postings : undefined;
-  return lists?.length === 1 ? lists[0] : undefined;
+  return lists?.length === 1 && lists[0].size <= ALIGNED_MAX_CANDIDATES ? lists[0] : undefined;
 }
 
 /** Whether n is in every set, each given as its posting lists (a set over several types has one per type). */
