@@ -138,6 +138,18 @@ describe('EmbeddedStore: date conditions and _has reference keys answered from c
     await expectSameAsMingo();
   });
 
+  it('gives no reference key of a deleted document, even one whose deletion carried index entries', async () => {
+    // Few Conditions, so no column: the keys come from the documents themselves.
+    const condition = (n: number, deleted: boolean): StoreWrite => ({
+      ...put('Condition', `c${n}`, { vid: deleted ? 2 : 1, index: { tok: ['code|*|c'], ref: [`patient|Patient/c${n}`] } }),
+      deleted,
+    });
+    await store.commit([0, 1, 2].map((n) => condition(n, false)));
+    await store.commit([condition(1, true)]);
+    const keys = await store.referenceKeys({ deleted: false, type: 'Condition', tok: 'code|*|c' }, 'patient|');
+    assert.deepEqual(keys.sort(), ['patient|Patient/c0', 'patient|Patient/c2']);
+  });
+
   it('reads new documents written after the columns were built', async () => {
     await commit(Array.from({ length: 500 }, (_, i) => observation(DOCUMENTS + i, 1)));
     await expectSameAsMingo();

@@ -126,14 +126,15 @@ export function referenceKeysOf(state: MemoryState, filter: Filter, prefix: stri
   const exactPostings = type !== undefined && plan.exact && plan.sets.length > 0 && plan.sets.every((set) => set.postings);
   const numbers = type === undefined ? undefined : exactPostings ? postingCandidateNumbers(plan) : matchingNumbers(state, plan, type);
   const column = type === undefined || !numbers ? undefined : state.referenceColumn(type, prefix, numbers.length);
-  if (!numbers || !column) {
-    const matches = numbers ? documentsOf(state, exactPostings ? currentCandidates(state, plan) : numbers) : matchingDocuments(state, plan);
+  if (type === undefined || !numbers || !column) {
+    // Without the column too, a deleted document adds no key (addKeys), so the numbers need no deletion test.
+    const matches = numbers ? documentsOf(state, numbers) : matchingDocuments(state, plan);
     for (const document of matches) addKeys(keys, document, prefix);
     return [...keys];
   }
   // One posting list's candidates (`Observation?code=X`): read the column aligned to it, in sequence.
   const list = exactPostings ? alignableList(plan) : undefined;
-  const read = list ? state.alignedColumn(type!, list, column) : column;
+  const read = list ? state.alignedColumn(type, list, column) : column;
   const seen = new Uint8Array(column.keyCount);
   for (let i = 0; i < numbers.length; i++) {
     const n = numbers[i];
@@ -145,7 +146,9 @@ export function referenceKeysOf(state: MemoryState, filter: Filter, prefix: stri
   return [...keys];
 }
 
+/** A deleted document's keys are none, whatever its write carried (as the reference column has it). */
 function addKeys(keys: Set<string>, document: MemoryDocument, prefix: string): void {
+  if (document.deleted) return;
   for (const key of document.ref) if (key.startsWith(prefix)) keys.add(key);
 }
 

@@ -85,7 +85,7 @@ export class MemoryState {
   private readonly columns = new Map<string, Map<string, Column>>();
   /** The columns kept, oldest first: past the limit, the oldest goes. */
   private readonly columnAges: { type: string; name: string }[] = [];
-  /** The aligned date columns (see alignedColumn), oldest first. */
+  /** The aligned columns, date and reference (see alignedColumn), oldest first. */
   private readonly alignedColumns: { list: PostingList; column: Column; writes: number; aligned: Column }[] = [];
   /** Writes applied per type: an aligned column is valid while its type's count is the one it was built at. */
   private readonly writesByType = new Map<string, number>();
