@@ -4,7 +4,9 @@
  * reference keys of a `_has` come from a column of each document's one key with the prefix (reference-column.ts).
  * Answers must equal mingo's evaluation of the same filter over every document, for documents with no, one and
  * several entries, entries of other parameters, and after updates and deletes made once the columns exist (they
- * are kept up to date by writes, not rebuilt).
+ * are kept up to date by writes, not rebuilt). The Patients those keys name (Store.referenceTargets, by document
+ * number) must be the ones the keys' ids give, of Patients that exist: written before the keys, or after (a
+ * target looked up once and missing is looked up again), never a Group with the same id.
  */
 import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -42,13 +44,22 @@ function dateEntries(n: number, vid: number): IndexEntries['dt'] {
   }
 }
 
-/** The reference keys of document n at a version: no patient, one, two (a group's members), besides others. */
+/**
+ * The reference keys of document n at a version: no patient, one, two (a group's members), a Group, besides others.
+ */
 function referenceEntries(n: number, vid: number): string[] {
   // Many patients, so that a key read for the wrong document shows in the answer.
   const patient = (k: number) => `patient|Patient/p${spread(n + k + vid, 20_000)}`;
   const others = [`encounter|Encounter/e${n}`, `performer|Practitioner/d${n % 7}`];
-  const patients = [[], [patient(0)], [patient(0), patient(1)]][spread(n * 3 + vid, 3)];
+  const patients = [[], [patient(0)], [patient(0), patient(1)], [`patient|Group/p${spread(n + vid, 19_999)}`]][spread(n * 3 + vid, 4)];
   return [...others, ...patients];
+}
+
+/** Patients p<first>, p<first + step>, ... below p20000, and a Group of each id too. */
+function patients(first: number, step: number): StoreWrite[] {
+  const writes: StoreWrite[] = [];
+  for (let k = first; k < 20_000; k += step) writes.push(put('Patient', `p${k}`), put('Group', `p${k}`));
+  return writes;
 }
 
 function observation(n: number, vid: number): StoreWrite {
@@ -90,7 +101,7 @@ describe('EmbeddedStore: date conditions and _has reference keys answered from c
   /** Every document's current version as mingo reads it (dates as Dates, as the filter has them). */
   const current = new Map<string, Record<string, unknown>>();
 
-  const record = (write: StoreWrite) => current.set(write.id, { _id: `${write.type}/${write.id}`, type: write.type, id: write.id, deleted: write.deleted, ...write.index });
+  const record = (write: StoreWrite) => current.set(`${write.type}/${write.id}`, { _id: `${write.type}/${write.id}`, type: write.type, id: write.id, deleted: write.deleted, ...write.index });
   const commit = async (writes: StoreWrite[]) => {
     await store.commit(writes);
     writes.forEach(record);
@@ -100,7 +111,7 @@ describe('EmbeddedStore: date conditions and _has reference keys answered from c
     dir = await mkdtemp(join(tmpdir(), 'vitrine-date-column-'));
     store = new EmbeddedStore({ dir, compactEvery: Number.MAX_SAFE_INTEGER });
     await store.open();
-    await commit(Array.from({ length: DOCUMENTS }, (_, n) => observation(n, 1)));
+    await commit([...Array.from({ length: DOCUMENTS }, (_, n) => observation(n, 1)), ...patients(0, 2)]);
   });
   after(async () => {
     await store.close();
@@ -123,6 +134,11 @@ describe('EmbeddedStore: date conditions and _has reference keys answered from c
       const query = new Query(scoped);
       const expected = new Set([...current.values()].filter((document) => query.test(document)).flatMap((d) => (d.ref as string[]).filter((key) => key.startsWith('patient|'))));
       assert.deepEqual((await store.referenceKeys(scoped, 'patient|')).sort(), [...expected].sort(), `referenceKeys ${JSON.stringify(scoped)}`);
+      const named = [...expected].filter((key) => key.startsWith('patient|Patient/')).map((key) => key.slice('patient|Patient/'.length));
+      const existing = named.filter((id) => current.get(`Patient/${id}`)?.deleted === false).sort();
+      const targets: Filter = { deleted: false, type: 'Patient', $and: [await store.referenceTargets(scoped, 'patient|', 'Patient')] };
+      assert.deepEqual((await store.find({ filter: targets })).map((v) => v.id).sort(), existing, `referenceTargets ${JSON.stringify(scoped)}`);
+      assert.equal(await store.count(targets), existing.length);
     }
   }
 
@@ -134,6 +150,7 @@ describe('EmbeddedStore: date conditions and _has reference keys answered from c
   it('still does after updates that move, add and remove dates, and deletes, once the columns exist', async () => {
     const writes: StoreWrite[] = [];
     for (let n = 0; n < DOCUMENTS; n += 4) writes.push(n % 20 === 0 ? remove('Observation', `o${n}`, 2) : observation(n, 2));
+    for (let k = 0; k < 20_000; k += 10) writes.push(remove('Patient', `p${k}`, 2));
     await commit(writes);
     await expectSameAsMingo();
   });
@@ -151,7 +168,7 @@ describe('EmbeddedStore: date conditions and _has reference keys answered from c
   });
 
   it('reads new documents written after the columns were built', async () => {
-    await commit(Array.from({ length: 500 }, (_, i) => observation(DOCUMENTS + i, 1)));
+    await commit([...Array.from({ length: 500 }, (_, i) => observation(DOCUMENTS + i, 1)), ...patients(1, 2)]);
     await expectSameAsMingo();
   });
 });

@@ -12,7 +12,7 @@ import { compileFilter } from '../search/compile.ts';
 import { parseReference, referenceKey } from '../search/index-keys.ts';
 import { parseSearchRequest } from '../search/parse.ts';
 import { MAX_CHAIN_MATCHES, resolveChainedFilters } from '../search/resolve-chains.ts';
-import type { ParameterFilter, SearchRequest } from '../search/search-request.ts';
+import type { ParameterFilter, ResolvedFilter, SearchRequest } from '../search/search-request.ts';
 import type { Filter } from '../store/types.ts';
 import { canonicalSet } from '../policy/canonical-query.ts';
 import type { SubjectTable } from './subject-table.ts';
@@ -49,9 +49,11 @@ export async function evaluateCohort(ctx: FhirContext, parsed: ParsedCohortQuery
   const { filter, resolved } = await resolveCohortFilter(ctx, parsed.request, warnings);
   const ids = new Set<string>();
   const hasOnly = parsed.request.filters.length > 0 && parsed.request.filters.every((f) => f.kind === 'has');
-  if (parsed.type === 'Patient' && within && !table && hasOnly && resolved.every((f) => f.code === '_id')) {
+  const idFilters = resolved.filter((f): f is ParameterFilter => f.kind === 'parameter' && f.code === '_id');
+  // A store that resolved the `_has` in its own terms (Store.referenceTargets) is asked the query itself below.
+  if (parsed.type === 'Patient' && within && !table && hasOnly && idFilters.length === resolved.length) {
     let kept = within;
-    for (const f of resolved) {
+    for (const f of idFilters) {
       const named = new Set(f.values.map((v) => (v as { code?: string }).code));
       kept = new Set([...kept].filter((id) => named.has(id)));
     }
@@ -92,7 +94,7 @@ export async function compileCohortFilter(ctx: FhirContext, request: SearchReque
   return (await resolveCohortFilter(ctx, request, warnings)).filter;
 }
 
-async function resolveCohortFilter(ctx: FhirContext, request: SearchRequest, warnings: OperationOutcomeIssue[]): Promise<{ filter: Filter; resolved: ParameterFilter[] }> {
+async function resolveCohortFilter(ctx: FhirContext, request: SearchRequest, warnings: OperationOutcomeIssue[]): Promise<{ filter: Filter; resolved: ResolvedFilter[] }> {
   const found = [...request.warnings];
   const outerTypes = request.resourceType ? [request.resourceType] : request.types;
   const resolved = await resolveChainedFilters(ctx.store, request.filters, outerTypes, found);

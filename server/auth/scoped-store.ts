@@ -71,6 +71,16 @@ export class ScopedStore implements Store {
     };
   }
 
+  /** As referenceKeys: the inner filter is confined; the targets are then confined by the outer search's own filter. */
+  get referenceTargets(): Store['referenceTargets'] {
+    const inner = this.inner;
+    if (!inner.referenceTargets) return undefined;
+    return (filter: Filter, prefix: string, targetType: string) => {
+      const confined = this.confine(filter);
+      return confined ? inner.referenceTargets!(confined, prefix, targetType) : Promise.resolve({ id: { $in: [] } });
+    };
+  }
+
   get matchKeys(): Store['matchKeys'] {
     const inner = this.inner;
     if (!inner.matchKeys) return undefined;

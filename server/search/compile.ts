@@ -10,11 +10,11 @@ import { compileDate, compileLastUpdated, compileNumber } from './compile-ranges
 import { ofTypeKey, presenceKey, referenceKey, tokenKey } from './index-keys.ts';
 import { DOCUMENT_SORT_CODES } from './parse-result.ts';
 import { getResourceTypes } from './registry.ts';
-import type { ParameterFilter, SearchFilter, SearchRequest, SearchValue } from './search-request.ts';
+import type { ParameterFilter, ResolvedFilter, SearchFilter, SearchRequest, SearchValue } from './search-request.ts';
 import { escapeRegex, normalizeString, uriAncestors } from './values.ts';
 
-/** The query document of a search (https://hl7.org/fhir/R4/search.html). */
-export function compileFilter(request: SearchRequest): Filter {
+/** The query document of a search (https://hl7.org/fhir/R4/search.html), its filters as given or resolved. */
+export function compileFilter(request: Pick<SearchRequest, 'resourceType' | 'types' | 'compartment'> & { filters: readonly (SearchFilter | ResolvedFilter)[] }): Filter {
   const filter: Filter = { deleted: false };
   if (request.resourceType) filter.type = request.resourceType;
   else if (request.types) filter.type = { $in: request.types };
@@ -36,7 +36,8 @@ export function compileSort(request: SearchRequest): [string, 1 | -1][] {
   return sort;
 }
 
-export function compileSearchFilter(filter: SearchFilter): Filter {
+export function compileSearchFilter(filter: SearchFilter | ResolvedFilter): Filter {
+  if (filter.kind === 'store') return filter.condition;
   if (filter.kind !== 'parameter') throw serverError(`Unresolved ${filter.kind} filter on ${filter.code}`);
   const missing = filter.values.find((v) => v.kind === 'missing');
   if (missing) return compileMissing(filter.code, missing.missing);

@@ -22,41 +22,44 @@ export function addSortKey(entries: IndexEntries, code: string, lo: SortValue, h
   if (curHi === undefined || hi > curHi) entries.srtHi[code] = hi;
 }
 
-/** https://hl7.org/fhir/R4/search.html#token */
-export function addTokenValues(entries: IndexEntries, code: string, values: unknown[]): boolean {
+/**
+ * https://hl7.org/fhir/R4/search.html#token. `keysOnly`: no text or sort entries (a composite's first part, whose
+ * keys become names).
+ */
+export function addTokenValues(entries: IndexEntries, code: string, values: unknown[], keysOnly = false): boolean {
   const before = entries.tok.length + entries.txt.length;
   for (const value of values) {
-    if (typeof value === 'string') addToken(entries, code, undefined, value);
-    else if (typeof value === 'boolean' || typeof value === 'number') addToken(entries, code, undefined, String(value));
+    if (typeof value === 'string') addToken(entries, code, keysOnly, undefined, value);
+    else if (typeof value === 'boolean' || typeof value === 'number') addToken(entries, code, keysOnly, undefined, String(value));
     else if (!isObject(value)) continue;
     else if (Array.isArray(value.coding) || (str(value.text) && value.code === undefined && value.value === undefined)) {
       for (const coding of (value.coding as unknown[] | undefined) ?? []) {
         if (!isObject(coding)) continue;
-        addToken(entries, code, str(coding.system), str(coding.code));
-        addText(entries, code, coding.display);
+        addToken(entries, code, keysOnly, str(coding.system), str(coding.code));
+        if (!keysOnly) addText(entries, code, coding.display);
       }
-      addText(entries, code, value.text);
+      if (!keysOnly) addText(entries, code, value.text);
     } else if (typeof value.value === 'string') {
       // Identifier or ContactPoint: system|value
-      addToken(entries, code, str(value.system), value.value);
+      addToken(entries, code, keysOnly, str(value.system), value.value);
       const type = isObject(value.type) ? value.type : undefined;
       for (const coding of (type?.coding as Json[] | undefined) ?? []) {
         if (str(coding.system) && str(coding.code)) {
           entries.tok.push(ofTypeKey(code, coding.system as string, coding.code as string, value.value));
         }
       }
-      addText(entries, code, type?.text);
+      if (!keysOnly) addText(entries, code, type?.text);
     } else if (value.code !== undefined || value.system !== undefined) {
-      addToken(entries, code, str(value.system), str(value.code));
-      addText(entries, code, value.display);
+      addToken(entries, code, keysOnly, str(value.system), str(value.code));
+      if (!keysOnly) addText(entries, code, value.display);
     }
   }
   return entries.tok.length + entries.txt.length > before;
 }
 
-function addToken(entries: IndexEntries, code: string, system: string | undefined, value: string | undefined): void {
+function addToken(entries: IndexEntries, code: string, keysOnly: boolean, system: string | undefined, value: string | undefined): void {
   for (const key of tokenIndexKeys(code, system, value)) entries.tok.push(key);
-  if (value) addSortKey(entries, code, value);
+  if (value && !keysOnly) addSortKey(entries, code, value);
 }
 
 /** A CodeableConcept's text is often its coding's display: the same entry twice would match nothing more. */

@@ -142,20 +142,25 @@ function componentType(url: string, base: string): SearchParamType | undefined {
 function addCompositeValues(entries: IndexEntries, code: string, items: unknown[], components: CompiledComponent[]): boolean {
   let added = false;
   for (const item of items) {
-    const second = components[1].evaluate(item);
-    for (const key of firstPartKeys(components[0], item)) {
-      const part = emptyIndexEntries();
-      if (!ADDERS[components[1].type!]!(part, `${code}${key}`, second)) continue;
-      added = true;
-      for (const tok of part.tok) if (!tok.endsWith(':present')) entries.tok.push(tok);
-      entries.str.push(...part.str);
-      entries.dt.push(...part.dt);
-      entries.num.push(...part.num);
-      entries.uri.push(...part.uri);
-      entries.ref.push(...part.ref);
-    }
+    const keys = firstPartKeys(components[0], item);
+    if (keys.length === 0) continue;
+    // The second part's entries once, under the empty name: every name an adder makes is the code and a suffix.
+    const second = emptyIndexEntries();
+    if (!ADDERS[components[1].type!]!(second, '', components[1].evaluate(item))) continue;
+    added = true;
+    for (const key of keys) addUnderName(entries, `${code}${key}`, second);
   }
   return added;
+}
+
+/** Entries made under the empty name, added under `name` (their text and sort entries are not a composite's). */
+function addUnderName(entries: IndexEntries, name: string, part: IndexEntries): void {
+  for (const tok of part.tok) if (!tok.endsWith(':present')) entries.tok.push(name + tok);
+  for (const ref of part.ref) entries.ref.push(name + ref);
+  for (const entry of part.str) entries.str.push({ ...entry, p: name + entry.p });
+  for (const entry of part.dt) entries.dt.push({ ...entry, p: name + entry.p });
+  for (const entry of part.num) entries.num.push({ ...entry, p: name + entry.p });
+  for (const entry of part.uri) entries.uri.push({ ...entry, p: name + entry.p });
 }
 
 /** The `|...` keys of a composite's first part, as compile.ts rebuilds them from a search value. */
@@ -163,7 +168,7 @@ function firstPartKeys(component: CompiledComponent, item: unknown): string[] {
   const scratch = emptyIndexEntries();
   const values = component.evaluate(item);
   if (component.type === 'token') {
-    addTokenValues(scratch, '', values);
+    addTokenValues(scratch, '', values, true);
     return scratch.tok.filter((key) => key.startsWith('|'));
   }
   if (component.type === 'reference') {

@@ -12,7 +12,7 @@ import { parseReference, referenceKey } from './index-keys.ts';
 import { getSearchParameter } from './registry.ts';
 import { listMembers } from './list-members.ts';
 import { resolveTerminologyFilter } from './resolve-terminology.ts';
-import type { ParameterFilter, SearchFilter } from './search-request.ts';
+import type { ParameterFilter, ResolvedFilter, SearchFilter } from './search-request.ts';
 
 /** Inner matches beyond this are not used; the outer result may then be incomplete (a warning says so). */
 export const MAX_CHAIN_MATCHES = 10_000;
@@ -20,19 +20,20 @@ export const MAX_CHAIN_MATCHES = 10_000;
 /** Replaces chain and `_has` filters by the reference or `_id` filters their sub-queries imply. */
 export async function resolveChainedFilters(
   store: Store,
-  filters: SearchFilter[],
+  filters: (SearchFilter | ResolvedFilter)[],
   outerTypes: string[] | undefined,
   warnings: OperationOutcomeIssue[],
-): Promise<ParameterFilter[]> {
+): Promise<ResolvedFilter[]> {
   return Promise.all(filters.map((f) => resolveFilter(store, f, outerTypes, warnings)));
 }
 
 async function resolveFilter(
   store: Store,
-  filter: SearchFilter,
+  filter: SearchFilter | ResolvedFilter,
   outerTypes: string[] | undefined,
   warnings: OperationOutcomeIssue[],
-): Promise<ParameterFilter> {
+): Promise<ResolvedFilter> {
+  if (filter.kind === 'store') return filter;
   if (filter.kind === 'parameter') {
     if (filter.code === '_list') return idFilter(await listMembers(store, filter, outerTypes));
     return resolveTerminologyFilter(store, filter, warnings);
@@ -48,11 +49,17 @@ async function resolveFilter(
   }
   // _has: resources of filter.type matching the inner filter, then whatever their `code` reference points to.
   const [inner] = await resolveChainedFilters(store, [filter.filter], [filter.type], warnings);
+  const innerFilter = { deleted: false, type: filter.type, $and: [compileSearchFilter(inner)] };
+  if (store.referenceTargets && outerTypes?.length === 1) {
+    // The store names the targets its own way (the embedded store: by document number, no id strings at all).
+    const condition = await store.referenceTargets(innerFilter, referenceKey(filter.code, ''), outerTypes[0]);
+    return { kind: 'store', code: '_has', condition };
+  }
   const ids = new Set<string>();
   if (store.referenceKeys) {
     // The inner matches' reference keys already name their targets: no bodies read, no cap.
     const prefix = referenceKey(filter.code, '');
-    const keys = await store.referenceKeys({ deleted: false, type: filter.type, $and: [compileSearchFilter(inner)] }, prefix);
+    const keys = await store.referenceKeys(innerFilter, prefix);
     for (const key of keys) {
       const typed = parseReference(key.slice(prefix.length));
       if (typed && (!outerTypes || outerTypes.includes(typed.type))) ids.add(typed.id);
@@ -75,7 +82,7 @@ function idFilter(ids: Set<string>): ParameterFilter {
   return { kind: 'parameter', code: '_id', type: 'token', values: [...ids].map((code) => ({ kind: 'token', code })) };
 }
 
-async function findCapped(store: Store, type: string, filter: ParameterFilter, warnings: OperationOutcomeIssue[]) {
+async function findCapped(store: Store, type: string, filter: ResolvedFilter, warnings: OperationOutcomeIssue[]) {
   const found = await store.find({
     filter: { deleted: false, type, $and: [compileSearchFilter(filter)] },
     sort: [['_id', 1]],

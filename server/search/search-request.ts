@@ -56,7 +56,20 @@ export interface HasFilter {
   filter: SearchFilter;
 }
 
+/**
+ * A `_has` the store resolved into a condition in its own terms (Store.referenceTargets). Only resolve-chains.ts
+ * makes it, and only for the query it is resolving: it is never parsed, kept or shown.
+ */
+export interface StoreConditionFilter {
+  kind: 'store';
+  code: string;
+  condition: Record<string, unknown>;
+}
+
 export type SearchFilter = ParameterFilter | ChainFilter | HasFilter;
+
+/** A filter whose chains and `_has` are resolved (resolve-chains.ts): what compile.ts translates. */
+export type ResolvedFilter = ParameterFilter | StoreConditionFilter;
 
 export interface SortRule {
   code: string;

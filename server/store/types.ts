@@ -123,6 +123,13 @@ export interface Store {
    */
   referenceKeys?(filter: Filter, prefix: string): Promise<string[]>;
   /**
+   * A filter on `targetType` documents that holds for those the matching documents' `ref` keys with `prefix` name
+   * (a resolved `_has`), in the store's own terms: the embedded store names them by internal document number, so a
+   * cohort of thousands is not thousands of id strings. Use it in a query at once; never keep or send it. Optional:
+   * search builds an `id $in` filter from referenceKeys.
+   */
+  referenceTargets?(filter: Filter, prefix: string, targetType: string): Promise<Filter>;
+  /**
    * The ids and the named sort keys (`srt.<code>`) of current documents matching the filter, without reading their
    * bodies, so aggregates select and stratify cohorts on index entries alone (MongoDB: a find with a projection).
    * Optional: aggregates fall back to find().

@@ -7,6 +7,13 @@
 import type { Filter } from '../types.ts';
 import { isIndexedField, type IdSet, type IndexedField } from './inverted-index.ts';
 
+/**
+ * A field only the embedded store writes into filters and reads back: `{ [DOCUMENT_NUMBERS]: numbers }` holds for
+ * the documents of these numbers (a `_has` resolved by EmbeddedStore.referenceTargets). planCandidates always
+ * answers it from the numbers themselves; no predicate ever tests it.
+ */
+export const DOCUMENT_NUMBERS = '$documentNumbers';
+
 export interface IndexLookups {
   /** Documents carrying the key, only those of `type` when given. */
   lookup(field: IndexedField, key: string, type?: string): IdSet;
@@ -17,6 +24,8 @@ export interface IndexLookups {
   lookupIds(documentIds: readonly string[]): IdSet;
   /** The documents of `type` with these ids (a resolved `_has`), as lookupIds: no `type/id` strings are built. */
   lookupTypedIds(type: string, ids: readonly string[]): IdSet;
+  /** The documents of these numbers (a DOCUMENT_NUMBERS condition); only the embedded store's documents have them. */
+  lookupNumbers?(numbers: readonly number[]): IdSet;
   tombstones: IdSet;
 }
 
@@ -67,6 +76,8 @@ export function planCandidates(filter: Filter, index: IndexLookups, outerType?: 
         plan.sets.push(index.tombstones);
         untypedSet = true; // tombstones of every type
       } else plan.excludeDeleted = true;
+    } else if (field === DOCUMENT_NUMBERS && Array.isArray(condition) && index.lookupNumbers) {
+      plan.sets.push(index.lookupNumbers(condition as number[]));
     } else if (field === 'id' && type !== undefined && idList(condition)) {
       // `_id` searches and resolved `_has` conditions: one lookup per id instead of a scan of the type.
       plan.sets.push(index.lookupTypedIds(type, idList(condition)!));

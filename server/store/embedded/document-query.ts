@@ -8,8 +8,7 @@ import { Query } from 'mingo';
 import type { Filter, MatchKeys, StoreQuery } from '../types.ts';
 import { candidateIds, planCandidates, type CandidatePlan, type IndexLookups } from './candidate-selection.ts';
 import { FAILED, PASSED, splitColumnConditions, testColumns } from './column-conditions.ts';
-import { NO_ENTRY, ONE_ENTRY } from './date-column.ts';
-import { ReferenceColumn } from './reference-column.ts';
+import { ONE_ENTRY } from './date-column.ts';
 import { sortTuples, type SortSpec } from './document-sort.ts';
 import { compilePredicate } from './filter-predicate.ts';
 import type { PostingList } from './posting-list.ts';
@@ -116,42 +115,6 @@ export function countDocuments(state: MemoryState, filter: Filter): number {
   return count;
 }
 
-/** The distinct ref keys with `prefix` of the matching documents (see Store.referenceKeys). */
-export function referenceKeysOf(state: MemoryState, filter: Filter, prefix: string): string[] {
-  const plan = planCandidates(filter, indexLookups(state));
-  const type = typeOf(filter);
-  const keys = new Set<string>();
-  // Most matches have one such key (an Observation's one patient): read from the column, by number. A deleted
-  // document has no key in the column, so an exact plan's candidates are read without a deletion test.
-  const exactPostings = type !== undefined && plan.exact && plan.sets.length > 0 && plan.sets.every((set) => set.postings);
-  const numbers = type === undefined ? undefined : exactPostings ? postingCandidateNumbers(plan) : matchingNumbers(state, plan, type);
-  const column = type === undefined || !numbers ? undefined : state.referenceColumn(type, prefix, numbers.length);
-  if (type === undefined || !numbers || !column) {
-    // Without the column too, a deleted document adds no key (addKeys), so the numbers need no deletion test.
-    const matches = numbers ? documentsOf(state, numbers) : matchingDocuments(state, plan);
-    for (const document of matches) addKeys(keys, document, prefix);
-    return [...keys];
-  }
-  // One posting list's candidates (`Observation?code=X`): read the column aligned to it, in sequence.
-  const list = exactPostings ? alignableList(plan) : undefined;
-  const read = list ? state.alignedColumn(type, list, column) : column;
-  const seen = new Uint8Array(column.keyCount);
-  for (let i = 0; i < numbers.length; i++) {
-    const n = numbers[i];
-    const keyNumber = read.keyNumberOf(list ? i : n);
-    if (ReferenceColumn.isKey(keyNumber)) seen[keyNumber] = 1;
-    else if (read.entriesOf(list ? i : n) !== NO_ENTRY) addKeys(keys, state.recordOf(n).document, prefix);
-  }
-  for (let k = 0; k < seen.length; k++) if (seen[k] === 1) keys.add(column.keyOf(k));
-  return [...keys];
-}
-
-/** A deleted document's keys are none, whatever its write carried (as the reference column has it). */
-function addKeys(keys: Set<string>, document: MemoryDocument, prefix: string): void {
-  if (document.deleted) return;
-  for (const key of document.ref) if (key.startsWith(prefix)) keys.add(key);
-}
-
 /** The ids and named sort keys of the matching documents (see Store.matchKeys). */
 export function matchKeysOf(state: MemoryState, filter: Filter, sortKeys: string[]): MatchKeys[] {
   const plan = planCandidates(filter, indexLookups(state));
@@ -161,13 +124,13 @@ export function matchKeysOf(state: MemoryState, filter: Filter, sortKeys: string
 }
 
 /** The documents matching a plan; `type`, the filter's, lets date columns answer its date conditions. */
-function matchingDocuments(state: MemoryState, plan: CandidatePlan, type?: string): Iterable<MemoryDocument> {
+export function matchingDocuments(state: MemoryState, plan: CandidatePlan, type?: string): Iterable<MemoryDocument> {
   const numbers = type === undefined ? undefined : matchingNumbers(state, plan, type);
   if (numbers) return documentsOf(state, numbers);
   return testedCandidates(state, plan);
 }
 
-function documentsOf(state: MemoryState, numbers: ArrayLike<number>): MemoryDocument[] {
+export function documentsOf(state: MemoryState, numbers: ArrayLike<number>): MemoryDocument[] {
   const documents = new Array<MemoryDocument>(numbers.length);
   for (let i = 0; i < numbers.length; i++) documents[i] = state.recordOf(numbers[i]).document;
   return documents;
@@ -177,7 +140,7 @@ function documentsOf(state: MemoryState, numbers: ArrayLike<number>): MemoryDocu
  * The numbers of the matches of a plan of `type` whose candidates all come from posting lists, when told without
  * reading most documents: the plan is exact, or its date conditions are answered by columns. Else undefined.
  */
-function matchingNumbers(state: MemoryState, plan: CandidatePlan, type: string): number[] | Uint32Array | undefined {
+export function matchingNumbers(state: MemoryState, plan: CandidatePlan, type: string): number[] | Uint32Array | undefined {
   if (plan.sets.length === 0 || !plan.sets.every((set) => set.postings)) return undefined;
   if (!plan.exact) return columnMatches(state, plan, type);
   return currentCandidates(state, plan);
@@ -257,7 +220,7 @@ function currentCandidates(state: MemoryState, plan: CandidatePlan): number[] | 
  * The numbers, in order, of the documents in every one of the plan's sets (all views over posting lists): the
  * smallest set's own array when it is the only one (no copy), else its numbers found in every other set.
  */
-function postingCandidateNumbers(plan: CandidatePlan): Uint32Array | number[] {
+export function postingCandidateNumbers(plan: CandidatePlan): Uint32Array | number[] {
   const [smallest, ...others] = [...plan.sets].sort((a, b) => a.size - b.size).map((set) => set.postings!);
   if (smallest.length === 1 && others.length === 0) return smallest[0].view();
   const numbers: number[] = [];
@@ -280,7 +243,7 @@ const ALIGNED_MAX_CANDIDATES = 100_000;
  * The one posting list whose view postingCandidateNumbers gives, when the plan's candidates are exactly that and
  * few enough to align columns to.
  */
-function alignableList(plan: CandidatePlan): PostingList | undefined {
+export function alignableList(plan: CandidatePlan): PostingList | undefined {
   const lists = plan.sets.length === 1 ? plan.sets[0].postings : undefined;
   return lists?.length === 1 && lists[0].size <= ALIGNED_MAX_CANDIDATES ? lists[0] : undefined;
 }
@@ -295,15 +258,16 @@ function inEvery(sets: readonly (readonly PostingList[])[], n: number): boolean 
   return true;
 }
 
-function typeOf(filter: Filter): string | undefined {
+export function typeOf(filter: Filter): string | undefined {
   return typeof filter.type === 'string' ? filter.type : undefined;
 }
 
-function indexLookups(state: MemoryState): IndexLookups {
+export function indexLookups(state: MemoryState): IndexLookups {
   return {
     lookup: (field, key, type) => state.index.lookup(field, key, type),
     lookupIds: (documentIds) => state.index.documents(documentIds),
     lookupTypedIds: (type, ids) => state.index.numbered(state.numbersOf(type, ids)),
+    lookupNumbers: (numbers) => state.index.numbered(numbers),
     tombstones: state.tombstones,
   };
 }

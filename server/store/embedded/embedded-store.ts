@@ -6,9 +6,11 @@ import { mkdir, open, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Filter, HistoryQuery, MatchKeys, SerializedStoreWrite, Store, StoredVersion, StoreQuery, StoreWrite } from '../types.ts';
 import { CommitQueue, type JournalRecord } from './commit-queue.ts';
-import { countDocuments, findRecords, matchKeysOf, referenceKeysOf } from './document-query.ts';
+import { DOCUMENT_NUMBERS } from './candidate-selection.ts';
+import { countDocuments, findRecords, matchKeysOf } from './document-query.ts';
 import { JournalFile, type StoreLogger } from './journal-file.ts';
 import { currentVersion, MemoryState, toStoredVersion } from './memory-state.ts';
+import { referenceKeysOf, referenceTargetsOf } from './reference-keys.ts';
 import { readSnapshot, writeSnapshot } from './snapshot.ts';
 import { pageVersions } from './version-history.ts';
 
@@ -118,6 +120,11 @@ export class EmbeddedStore implements Store {
 
   async referenceKeys(filter: Filter, prefix: string): Promise<string[]> {
     return referenceKeysOf(this.openState(), filter, prefix);
+  }
+
+  /** The targets by document number: valid for this process only, so never kept (search uses it at once). */
+  async referenceTargets(filter: Filter, prefix: string, targetType: string): Promise<Filter> {
+    return { [DOCUMENT_NUMBERS]: referenceTargetsOf(this.openState(), filter, prefix, targetType) };
   }
 
   async matchKeys(filter: Filter, sortKeys: string[]): Promise<MatchKeys[]> {

@@ -17,12 +17,20 @@ import { capacityFor, grownTo } from './typed-arrays.ts';
 const NO_KEY = 0xffffffff;
 const SEVERAL_KEYS = 0xfffffffe;
 
+/** In a key's target cache (targetOf): not looked up yet, or no document of the type when it was. */
+const UNRESOLVED = 0xffffffff;
+
 export class ReferenceColumn {
   /** Document n's one key as a number (see keyOf), or NO_KEY, or SEVERAL_KEYS. */
   private keyNumbers = new Uint32Array(0);
   /** The distinct keys seen, numbered in the order first seen (a key stays numbered after its documents change). */
   private keys: string[] = [];
   private readonly numberOfKey = new Map<string, number>();
+  /**
+   * Per target type, each key's target document number once looked up (see targetOf). A number, once a target
+   * has it, stays that document's (MemoryState never renumbers), so it is never invalidated.
+   */
+  private readonly targetsByType = new Map<string, Uint32Array>();
 
   constructor(readonly prefix: string) {}
 
@@ -44,6 +52,23 @@ export class ReferenceColumn {
 
   keyOf(keyNumber: number): string {
     return this.keys[keyNumber];
+  }
+
+  /**
+   * The number of the `targetType` document that key `keyNumber` names, looked up by `resolve` the first time it
+   * is asked for (and again while there is none: a key naming another type, or a target not written yet).
+   */
+  targetOf(keyNumber: number, targetType: string, resolve: (key: string) => number | undefined): number | undefined {
+    let targets = this.targetsByType.get(targetType);
+    if (!targets || keyNumber >= targets.length) {
+      const grown = new Uint32Array(capacityFor(this.keys.length)).fill(UNRESOLVED);
+      if (targets) grown.set(targets);
+      this.targetsByType.set(targetType, (targets = grown));
+    }
+    if (targets[keyNumber] !== UNRESOLVED) return targets[keyNumber];
+    const found = resolve(this.keys[keyNumber]);
+    if (found !== undefined) targets[keyNumber] = found;
+    return found;
   }
 
   get keyCount(): number {
