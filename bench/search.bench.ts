@@ -48,6 +48,8 @@ function log(message: string): void {
   process.stderr.write(`  [search bench] ${message}\n`);
 }
 
+const SETTLE_MS = 3000;
+
 /**
  * Median wall time of `fn` in milliseconds over `runs` runs, after a full collection and one warm-up run: the
  * loads leave gigabytes of garbage (the peer's load regenerates the whole data set in this heap), and neither side
@@ -55,6 +57,9 @@ function log(message: string): void {
  */
 async function medianMs(fn: () => Promise<unknown>, runs = 7): Promise<number> {
   collectGarbage();
+  // The collection goes on in background threads after gc() returns (sweeping gigabytes of freed pages): timed
+  // at once, a 1 ms search measured 5 to 25 ms here. Seconds later it is done.
+  await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
   await fn();
   const times: number[] = [];
   for (let i = 0; i < runs; i++) {
