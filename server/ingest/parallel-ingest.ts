@@ -41,8 +41,11 @@ export type ParallelSources = AsyncIterable<SourceUnit | SourceFile> | Iterable<
 
 const DEFAULT_BATCH_BYTES = 1024 * 1024;
 
+/** Commits not yet durable at once: one being synced while the next is versioned and framed. */
+const COMMITS_IN_FLIGHT = 1;
+
 /** Batches a worker may have waiting before this thread prepares the next one itself. */
-const WORKER_QUEUE_DEPTH = 2;
+const WORKER_QUEUE_DEPTH = 4;
 
 /** De-identifies and stores every resource of the sources; returns the summary (as runIngest does). */
 export async function runParallelIngest(sources: ParallelSources, options: ParallelIngestOptions): Promise<IngestSummary> {
@@ -59,12 +62,20 @@ export async function runParallelIngest(sources: ParallelSources, options: Paral
   // Batches in input order, each with whether it is prepared yet.
   const inFlight: { prepared: Promise<PreparedUnits>; done: boolean }[] = [];
   const maxInFlight = pool.size * WORKER_QUEUE_DEPTH + 2;
+  // Commits handed to the store and not yet durable, oldest first: the next is versioned while one is synced.
+  const committing: Promise<void>[] = [];
+  const awaitOldestCommit = async () => {
+    await committing.shift();
+    options.onProgress?.(counter);
+  };
   const commitOldest = async () => {
     const prepared = await inFlight.shift()!.prepared;
     for (const [type, n] of Object.entries(prepared.read)) counter.count(type, 'read', n);
     for (const { type, reason } of prepared.refusals) counter.refuse(type, reason);
-    await writer.write(prepared.resources, counter);
-    options.onProgress?.(counter);
+    const durable = writer.write(prepared.resources, counter);
+    durable.catch(() => undefined); // raised when awaited below, not as an unhandled rejection meanwhile
+    committing.push(durable);
+    if (committing.length > COMMITS_IN_FLIGHT) await awaitOldestCommit();
   };
   const prepareHere = (batch: PrepareBatch) => prepareBatch(batch, inline.deidentifier, options.key, inline.pipeline, serializeIndex);
   /**
@@ -128,8 +139,9 @@ export async function runParallelIngest(sources: ParallelSources, options: Paral
     }
     await send();
     while (inFlight.length > 0) await commitOldest();
+    while (committing.length > 0) await awaitOldestCommit();
   } finally {
-    await Promise.allSettled(inFlight.map((e) => e.prepared));
+    await Promise.allSettled([...inFlight.map((e) => e.prepared), ...committing]);
     await pool.close();
   }
   return counter.summary({ name: ruleSet.name, version: ruleSet.version });

@@ -140,6 +140,8 @@ export interface Store {
   /**
    * commit() for writes whose index entries are serialized. Optional: a store without it is given StoreWrites
    * (dates in the serialized form cannot be told from numbers again, so they must be made as objects upstream).
+   * Its commits are version-checked and ordered when the call is made, not when it resolves: a caller may make
+   * the next call before the last is durable, with versions that build on it.
    */
   commitSerialized?(writes: SerializedStoreWrite[]): Promise<void>;
 }
