@@ -31,7 +31,7 @@ export class PreparedStoreWriter {
     let handOver!: () => void;
     this.handedOver = new Promise((resolve) => (handOver = resolve));
     let staged: Map<string, StoredVersion> | undefined;
-    let durable: Promise<void>;
+    let durable: Promise<void> = Promise.resolve(); // nothing to commit when every resource is unchanged
     try {
       await previous;
       const versioned = await this.version(resources, counter);
@@ -40,7 +40,7 @@ export class PreparedStoreWriter {
       // One of the two is empty: an ingest prepares every resource the same way. A plain commit() promises no order
       // between calls, so the next call waits until it is durable.
       if (versioned.serialized.length > 0) durable = this.store.commitSerialized!(versioned.serialized);
-      else await (durable = this.store.commit(versioned.writes));
+      else if (versioned.writes.length > 0) await (durable = this.store.commit(versioned.writes));
     } catch (err) {
       this.forget(staged);
       throw err;
