@@ -18,6 +18,8 @@ interface PoolWorker {
   worker: Worker;
   /** Set when the worker has loaded its modules; until then batches sent to it only queue. */
   ready: boolean;
+  /** Set once it has answered a batch: its first one takes several times as long (it compiles the validators then). */
+  warm: boolean;
   waiting: Map<number, Pending>;
 }
 
@@ -31,9 +33,10 @@ export class PreparePool {
   constructor(count: number, data: IngestWorkerData) {
     this.workers = Array.from({ length: count }, () => {
       const worker = startTypeScriptWorker(new URL('./ingest-worker.ts', import.meta.url), data);
-      const entry: PoolWorker = { worker, ready: false, waiting: new Map<number, Pending>() };
+      const entry: PoolWorker = { worker, ready: false, warm: false, waiting: new Map<number, Pending>() };
       worker.on('message', (message: { seq: number; prepared?: PostedUnits; error?: string } | IngestWorkerReady) => {
         if ('ready' in message) return void (entry.ready = true);
+        entry.warm = true;
         const pending = entry.waiting.get(message.seq);
         entry.waiting.delete(message.seq);
         if (message.error !== undefined) pending?.reject(new Error(`ingest worker: ${message.error}`));
@@ -61,11 +64,12 @@ export class PreparePool {
 
   /**
    * Whether a ready worker has fewer than `depth` batches waiting: a batch sent now would be worked on within
-   * about `depth` batches' time. (A worker still loading its modules takes none.)
+   * about `depth` batches' time. A worker still loading its modules takes none, and one still on its first batch
+   * takes no second: queued behind that slow first batch, batches would hold up the commits that follow them.
    */
   hasRoom(depth: number): boolean {
     if (this.failure) throw this.failure;
-    return this.workers.some((w) => w.ready && w.waiting.size < depth);
+    return this.workers.some((w) => w.ready && w.waiting.size < (w.warm ? depth : 1));
   }
 
   /** Sends the batch to the ready worker with the fewest batches waiting (any worker, while none is ready). */
