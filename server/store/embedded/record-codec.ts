@@ -14,27 +14,47 @@ export interface MemoryIndexEntries extends Omit<IndexEntries, 'dt' | 'srt' | 's
   srtHi: Record<string, string | number>;
 }
 
+/**
+ * Index entries as a journal record holds them: `srtHi` is left out when it equals `srt` (every sort parameter with
+ * one value, the usual case), a sixth of an Observation's entries. Records written before it was left out hold both.
+ */
+export interface JournaledIndexEntries extends Omit<MemoryIndexEntries, 'srtHi'> {
+  srtHi?: MemoryIndexEntries['srtHi'];
+}
+
 /** A committed write as the journal holds it (expectedVid is checked before journaling, so it is not kept). */
 export interface EncodedWrite extends VersionEntry {
-  index: MemoryIndexEntries;
+  index: JournaledIndexEntries;
 }
 
 export function encodeWrite(write: StoreWrite): EncodedWrite {
-  return encodedVersion(write, toMemoryIndexEntries(write.index));
+  return encodedVersion(write, toJournaledIndexEntries(write.index));
 }
 
-function encodedVersion(write: StoredVersion, index: MemoryIndexEntries): EncodedWrite {
+function encodedVersion(write: StoredVersion, index: JournaledIndexEntries): EncodedWrite {
   return { type: write.type, id: write.id, vid: write.vid, lastUpdated: write.lastUpdated.getTime(), deleted: write.deleted, json: write.json, index };
 }
 
 /** The JSON of the index entries as a journal record holds them: SerializedStoreWrite.indexJson. */
 export function serializeIndexEntries(index: IndexEntries): string {
-  return JSON.stringify(toMemoryIndexEntries(index));
+  return JSON.stringify(toJournaledIndexEntries(index));
+}
+
+function toJournaledIndexEntries(index: IndexEntries): JournaledIndexEntries {
+  const entries: JournaledIndexEntries = toMemoryIndexEntries(index);
+  if (sameSortKeys(entries.srt, entries.srtHi!)) delete entries.srtHi;
+  return entries;
+}
+
+/** Whether two sets of sort keys hold the same parameters with the same values. */
+export function sameSortKeys(a: MemoryIndexEntries['srt'], b: MemoryIndexEntries['srt']): boolean {
+  const names = Object.keys(a);
+  return names.length === Object.keys(b).length && names.every((name) => a[name] === b[name]);
 }
 
 /** A serialized write as encodeWrite would have made it from the same write with its entries as objects. */
 export function decodeSerializedWrite(write: SerializedStoreWrite): EncodedWrite {
-  return encodedVersion(write, JSON.parse(write.indexJson) as MemoryIndexEntries);
+  return encodedVersion(write, JSON.parse(write.indexJson) as JournaledIndexEntries);
 }
 
 /**
