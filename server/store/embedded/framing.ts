@@ -19,18 +19,31 @@ export function frameRecord(json: string): Buffer {
  * of small parts, and joining them would copy it all once more into a string nothing else needs.
  */
 export function frameRecordParts(parts: readonly string[]): Buffer {
-  // Encoded straight into the record: a journal record holds a whole commit, megabytes for a bulk load. The room
-  // is the most UTF-8 the parts can need (3 bytes a UTF-16 unit), so each part is encoded once instead of being
-  // measured first (a pass that cost as much as the encoding); the pages past the end are never touched.
+  // Each part is encoded once, into scratch room for the most UTF-8 it can need (3 bytes a UTF-16 unit), instead of
+  // being measured first (a pass that cost as much as the encoding); the record is then copied out at its exact
+  // size. The scratch is kept between records: a fresh room a commit, three times the record's size, made V8 count
+  // ~16 MB of external memory per 5 MB record and run full collections for it.
   let units = 0;
   for (const part of parts) units += part.length;
-  const room = Buffer.allocUnsafe(HEADER_BYTES + 3 * units);
+  const room = scratchRoom(HEADER_BYTES + 3 * units);
   let at = HEADER_BYTES;
   for (const part of parts) at += room.write(part, at, 'utf8');
-  const record = room.subarray(0, at);
+  const record = Buffer.allocUnsafe(at);
+  room.copy(record, 0, 0, at);
   record.writeUInt32LE(at - HEADER_BYTES, 0);
   record.writeUInt32LE(crc32(record.subarray(HEADER_BYTES)), 4);
   return record;
+}
+
+const SCRATCH_KEPT_BYTES = 64 * 1024 * 1024;
+let scratch = Buffer.alloc(0);
+
+/** A room of at least `bytes`, reused between calls when it is no larger than the size worth keeping. */
+function scratchRoom(bytes: number): Buffer {
+  if (scratch.length >= bytes) return scratch;
+  const room = Buffer.allocUnsafe(Math.max(bytes, Math.min(2 * scratch.length, SCRATCH_KEPT_BYTES)));
+  if (room.length <= SCRATCH_KEPT_BYTES) scratch = room;
+  return room;
 }
 
 export interface FrameReadResult {
