@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { AuthConfig } from '../auth/auth-config.ts';
 import { ConfigError } from './site-config.ts';
+import { compiledOnFirstUse } from './compiled-on-first-use.ts';
 
 export interface HubSiteConfig {
   name: string;
@@ -33,12 +34,15 @@ export interface HubConfig {
 
 const schemaFile = (name: string) => JSON.parse(readFileSync(fileURLToPath(new URL(`../../profiles/${name}`, import.meta.url)), 'utf8'));
 // The hub's `auth` section is the site's, referenced from the site schema so the two cannot drift.
-const validateSchema = new Ajv({ useDefaults: true, allErrors: true }).addSchema(schemaFile('site-config.schema.json')).compile(schemaFile('hub-config.schema.json'));
+const schemaValidator = compiledOnFirstUse(() =>
+  new Ajv({ useDefaults: true, allErrors: true }).addSchema(schemaFile('site-config.schema.json')).compile(schemaFile('hub-config.schema.json')),
+);
 
 export function hubConfigFrom(raw: unknown, source: string): HubConfig {
   const copy = structuredClone(raw);
   // Defaults are applied inside the referenced auth schema, not to the reference itself.
   if (copy && typeof copy === 'object' && !('auth' in copy)) (copy as { auth?: object }).auth = {};
+  const validateSchema = schemaValidator();
   if (!validateSchema(copy)) {
     const problems = (validateSchema.errors ?? []).map((e) => `  ${e.instancePath || '/'} ${e.message}`);
     throw new ConfigError(`Invalid hub config ${source}:\n${problems.join('\n')}\nSee profiles/hub-config.schema.json`);

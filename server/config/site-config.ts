@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { AuthConfig } from '../auth/auth-config.ts';
+import { compiledOnFirstUse } from './compiled-on-first-use.ts';
 
 export interface SiteConfig {
   name: string;
@@ -36,7 +37,7 @@ export interface SiteOverrides {
 export class ConfigError extends Error {}
 
 const SCHEMA_PATH = fileURLToPath(new URL('../../profiles/site-config.schema.json', import.meta.url));
-const validateSchema = new Ajv({ useDefaults: true, allErrors: true }).compile(JSON.parse(readFileSync(SCHEMA_PATH, 'utf8')));
+const schemaValidator = compiledOnFirstUse(() => new Ajv({ useDefaults: true, allErrors: true }).compile(JSON.parse(readFileSync(SCHEMA_PATH, 'utf8'))));
 
 /** Reads, validates and completes a site config file; relative paths are taken from the file's folder. */
 export function loadSiteConfig(file: string | undefined, overrides: SiteOverrides = {}, env = process.env): SiteConfig {
@@ -59,6 +60,7 @@ export function loadSiteConfig(file: string | undefined, overrides: SiteOverride
 
 export function siteConfigFrom(raw: unknown, source: string): SiteConfig {
   const copy = structuredClone(raw);
+  const validateSchema = schemaValidator();
   if (!validateSchema(copy)) {
     const problems = (validateSchema.errors ?? []).map((e) => `  ${e.instancePath || '/'} ${e.message}${e.params && 'additionalProperty' in e.params ? `: ${String(e.params.additionalProperty)}` : ''}`);
     throw new ConfigError(`Invalid site config ${source}:\n${problems.join('\n')}\nSee profiles/site-config.schema.json`);

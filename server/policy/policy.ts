@@ -5,6 +5,7 @@
 import { Ajv } from 'ajv';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { compiledOnFirstUse } from '../config/compiled-on-first-use.ts';
 
 export type NoiseSettings =
   | { mechanism: 'none'; clamp?: number }
@@ -32,7 +33,7 @@ export class PolicyError extends Error {}
 
 const SCHEMA_PATH = fileURLToPath(new URL('../../profiles/policy.schema.json', import.meta.url));
 export const DEFAULT_POLICY_PATH = fileURLToPath(new URL('../../profiles/policy/default.json', import.meta.url));
-const validateSchema = new Ajv({ useDefaults: true, allErrors: true }).compile(JSON.parse(readFileSync(SCHEMA_PATH, 'utf8')));
+const schemaValidator = compiledOnFirstUse(() => new Ajv({ useDefaults: true, allErrors: true }).compile(JSON.parse(readFileSync(SCHEMA_PATH, 'utf8'))));
 
 /** Reads and validates a policy file (the default policy when none is named). */
 export function loadPolicy(file: string = DEFAULT_POLICY_PATH): DisclosurePolicy {
@@ -48,6 +49,7 @@ export function loadPolicy(file: string = DEFAULT_POLICY_PATH): DisclosurePolicy
 /** Validates a policy object against the schema and fills its defaults. */
 export function policyFrom(raw: unknown, source = '(inline)'): DisclosurePolicy {
   const copy = structuredClone(raw);
+  const validateSchema = schemaValidator();
   if (!validateSchema(copy)) {
     const problems = (validateSchema.errors ?? []).map((e) => `  ${e.instancePath || '/'} ${e.message}`);
     throw new PolicyError(`Invalid disclosure policy ${source}:\n${problems.join('\n')}\nSee profiles/policy.schema.json`);
