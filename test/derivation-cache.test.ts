@@ -1,0 +1,72 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { cachedDerivation } from '../server/validation/derivation-cache.ts';
+import { coreDefinitions, readCoreDefinitions } from '../server/validation/definitions.ts';
+
+describe('derivation cache (data derived from large files, kept between processes)', () => {
+  let dir: string;
+  let input: string;
+  const saved = process.env.VITRINE_CACHE_DIR;
+  beforeEach(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), 'vitrine-cache-'));
+    input = path.join(dir, 'input.json');
+    await writeFile(input, '{"a":1}');
+    process.env.VITRINE_CACHE_DIR = path.join(dir, 'cache');
+  });
+  afterEach(async () => {
+    if (saved === undefined) delete process.env.VITRINE_CACHE_DIR;
+    else process.env.VITRINE_CACHE_DIR = saved;
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  const inputs = () => ({ files: [input], code: [import.meta.url] });
+  const derivingCount = () => {
+    let calls = 0;
+    return { derive: () => (calls++, new Map([['k', { n: 1, missing: undefined, set: new Set(['x']) }]])), calls: () => calls };
+  };
+
+  it('derives once, then reads back an equal value', () => {
+    const counter = derivingCount();
+    const first = cachedDerivation('t', inputs(), counter.derive);
+    const second = cachedDerivation('t', inputs(), counter.derive);
+    assert.equal(counter.calls(), 1);
+    assert.deepEqual(second, first);
+    assert.ok(second.get('k')!.set.has('x'));
+  });
+
+  it('derives again when an input file changes, and drops the entry it replaces', async () => {
+    const counter = derivingCount();
+    cachedDerivation('t', inputs(), counter.derive);
+    await writeFile(input, '{"a":22}');
+    cachedDerivation('t', inputs(), counter.derive);
+    assert.equal(counter.calls(), 2);
+    assert.equal((await readdir(path.join(dir, 'cache'))).filter((f) => f.startsWith('t-')).length, 1);
+  });
+
+  it('derives again when the entry is damaged', async () => {
+    const counter = derivingCount();
+    cachedDerivation('t', inputs(), counter.derive);
+    const [entry] = await readdir(path.join(dir, 'cache'));
+    await writeFile(path.join(dir, 'cache', entry), 'not a serialized value');
+    assert.deepEqual(cachedDerivation('t', inputs(), counter.derive).get('k')!.n, 1);
+    assert.equal(counter.calls(), 2);
+  });
+
+  it('derives every time when turned off, and when an input cannot be read', () => {
+    process.env.VITRINE_CACHE_DIR = 'off';
+    const counter = derivingCount();
+    cachedDerivation('t', inputs(), counter.derive);
+    cachedDerivation('t', inputs(), counter.derive);
+    process.env.VITRINE_CACHE_DIR = path.join(dir, 'cache');
+    cachedDerivation('t', { files: [path.join(dir, 'missing.json')], code: [] }, counter.derive);
+    cachedDerivation('t', { files: [path.join(dir, 'missing.json')], code: [] }, counter.derive);
+    assert.equal(counter.calls(), 4);
+  });
+
+  it('gives the core definitions exactly as reduced from the files', () => {
+    // This process's copy was read back from the cache when an earlier process had made it.
+    assert.deepEqual(coreDefinitions(), readCoreDefinitions());
+  });
+});
