@@ -63,13 +63,15 @@ export class PreparePool {
   }
 
   /**
-   * Whether a ready worker has fewer than `depth` batches waiting: a batch sent now would be worked on within
-   * about `depth` batches' time. A worker still loading its modules takes none, and one still on its first batch
-   * takes no second: queued behind that slow first batch, batches would hold up the commits that follow them.
+   * Whether a worker has fewer than `depth` batches waiting: a batch sent now would be worked on within about
+   * `depth` batches' time. A worker that has not answered its first batch yet (still loading its modules, or
+   * compiling its validators on that batch) takes just that one: queued behind it, more would hold up the commits
+   * that follow them. It does take one while loading, so that it starts on it as soon as it can instead of idling
+   * until this thread has prepared a batch of its own.
    */
   hasRoom(depth: number): boolean {
     if (this.failure) throw this.failure;
-    return this.workers.some((w) => w.ready && w.waiting.size < (w.warm ? depth : 1));
+    return this.workers.some((w) => w.waiting.size < (w.warm ? depth : 1));
   }
 
   /** Sends the batch to the ready worker with the fewest batches waiting (any worker, while none is ready). */
