@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { readdirSync } from 'node:fs';
 import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -39,10 +41,13 @@ describe('derivation cache (data derived from large files, kept between processe
   it('derives again when an input file changes, and drops the entry it replaces', async () => {
     const counter = derivingCount();
     cachedDerivation('t', inputs(), counter.derive);
+    cachedDerivation('t-other', inputs(), counter.derive); // a name that starts the same is another entry's
     await writeFile(input, '{"a":22}');
     cachedDerivation('t', inputs(), counter.derive);
-    assert.equal(counter.calls(), 2);
-    assert.equal((await readdir(path.join(dir, 'cache'))).filter((f) => f.startsWith('t-')).length, 1);
+    assert.equal(counter.calls(), 3);
+    const entries = await readdir(path.join(dir, 'cache'));
+    assert.equal(entries.filter((f) => /^t-[0-9a-f]+\.v8$/.test(f)).length, 1);
+    assert.equal(entries.filter((f) => f.startsWith('t-other-')).length, 1);
   });
 
   it('derives again when the entry is damaged', async () => {
@@ -68,5 +73,22 @@ describe('derivation cache (data derived from large files, kept between processe
   it('gives the core definitions exactly as reduced from the files', () => {
     // This process's copy was read back from the cache when an earlier process had made it.
     assert.deepEqual(coreDefinitions(), readCoreDefinitions());
+  });
+
+  it('gives validators that, read back, report what the compiled ones report', () => {
+    // Two processes over one cache: the first compiles the Patient validator and keeps its code, the second loads it.
+    const script = `
+      import { checkStructure } from ${JSON.stringify(new URL('../server/validation/structure.ts', import.meta.url).href)};
+      const bad = { resourceType: 'Patient', id: 'p 1', gender: 'martian', birthDate: '2023-02-31', active: 'yes', name: [{ given: [7] }], extra: 1 };
+      process.stdout.write(JSON.stringify([checkStructure(bad, 'Patient'), checkStructure({ resourceType: 'Patient', gender: 'male' }, 'Patient')]));
+    `;
+    const run = () => execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { env: { ...process.env }, encoding: 'utf8' });
+    const compiled = run();
+    assert.ok(readdirSync(path.join(dir, 'cache')).some((f) => f.startsWith('validator-Patient-')), 'the first process kept the code');
+    const loaded = run();
+    assert.equal(loaded, compiled);
+    const [issues, none] = JSON.parse(compiled) as [unknown[], unknown[]];
+    assert.ok(issues.length >= 6, compiled);
+    assert.deepEqual(none, []);
   });
 });

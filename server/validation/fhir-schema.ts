@@ -131,7 +131,23 @@ function repairSchema(raw: JsonSchema): FhirSchema {
   // `discriminator` with `mapping` is not supported by ajv's discriminator keyword. So only `definitions` is
   // kept, and each resource type is compiled on its own (structure.ts): what a discriminator on resourceType
   // would select, compiled lazily.
+  for (const def of Object.values(definitions)) withoutDescriptions(def);
   return { definitions, resourceTypes, primitiveTypes };
+}
+
+/**
+ * Drops the `description` keywords (documentation only) from a schema and the schemas in it: ajv copies every
+ * schema an error may name into a validator's generated code (a seventh of it, see structure.ts), and the schema
+ * itself shrinks from 3.5 MB of JSON to 0.8.
+ */
+function withoutDescriptions(schema: JsonSchema): void {
+  if (typeof schema.description === 'string') delete schema.description;
+  for (const property of Object.values(schema.properties ?? {})) withoutDescriptions(property);
+  if (schema.items) withoutDescriptions(schema.items);
+  for (const keyword of ['anyOf', 'oneOf', 'allOf']) {
+    const branches = schema[keyword];
+    if (Array.isArray(branches)) for (const branch of branches) withoutDescriptions(branch as JsonSchema);
+  }
 }
 
 /** The name of the nullable copy of a primitive (or Element) definition, for array items. */

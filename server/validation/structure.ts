@@ -2,9 +2,14 @@
  * Structure check of one resource (not the resources nested in it) against the repaired R4 JSON schema, with
  * ajv. One validator per resource type, compiled on first use: https://hl7.org/fhir/R4/json.html#schema
  */
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import { createRequire } from 'node:module';
+import { _, Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+// A CommonJS module whose exports are the function, with itself as `default` (what TypeScript sees).
+import ajvStandalone from 'ajv/dist/standalone/index.js';
 import type { OperationOutcomeIssue } from '@medplum/fhirtypes';
 import { issue } from '../fhir/outcomes.ts';
+import { cachedDerivation } from './derivation-cache.ts';
+import { definitionFilePath } from './definitions.ts';
 import { FHIR_SCHEMA_ID, fhirSchema } from './fhir-schema.ts';
 
 /** More errors than this from one resource say nothing new; the outcome stays readable. */
@@ -12,6 +17,9 @@ const MAX_STRUCTURE_ISSUES = 50;
 
 let ajv: Ajv | undefined;
 const validators = new Map<string, ValidateFunction>();
+
+/** What the generated code of a validator calls its formats by (see FORMATS): resolved by `requireForValidator`. */
+const FORMATS_MODULE = 'vitrine:fhir-formats';
 
 function createAjv(): Ajv {
   const instance = new Ajv({
@@ -21,26 +29,57 @@ function createAjv(): Ajv {
     // Errors carry the offending value, for diagnostics.
     verbose: true,
     // ajv's optimisation passes cost a third of the compile time of the first type (which compiles every
-    // datatype) and gain nothing measurable when validating.
-    code: { optimize: false },
+    // datatype) and gain nothing measurable when validating. The source is kept for the derivation cache.
+    code: { optimize: false, source: true, formats: _`require(${FORMATS_MODULE})` },
   });
-  instance.addFormat('fhir-base64', { type: 'string', validate: isBase64 });
-  instance.addFormat('fhir-date', { type: 'string', validate: isCalendarDate });
+  for (const [name, format] of Object.entries(FORMATS)) instance.addFormat(name, format);
   instance.addSchema({ $id: FHIR_SCHEMA_ID, definitions: fhirSchema().definitions });
   return instance;
 }
 
-/** The compiled validator for one resource type; undefined for a name that is not a concrete resource type. */
+/**
+ * The compiled validator for one resource type; undefined for a name that is not a concrete resource type.
+ * Compiling the first few types takes each process (and each ingest worker) half a second or more, so the
+ * generated code is kept in the derivation cache, keyed by the schema and by the code that builds and repairs it.
+ */
 function validatorFor(resourceType: string): ValidateFunction | undefined {
   let validate = validators.get(resourceType);
   if (!validate) {
     if (!isResourceType(resourceType)) return undefined;
-    ajv ??= createAjv();
-    validate = ajv.compile({ $ref: `${FHIR_SCHEMA_ID}#/definitions/${resourceType}` });
+    let compiled: ValidateFunction | undefined;
+    const source = cachedDerivation(
+      `validator-${resourceType}`,
+      { files: [definitionFilePath('fhir.schema.json'), AJV_MANIFEST], code: VALIDATOR_CODE },
+      () => {
+        ajv ??= createAjv();
+        compiled = ajv.compile({ $ref: `${FHIR_SCHEMA_ID}#/definitions/${resourceType}` });
+        return ajvStandalone.default(ajv, compiled);
+      },
+    );
+    validate = compiled ?? loadValidator(source);
     validators.set(resourceType, validate);
   }
   return validate;
 }
+
+const requireFromHere = createRequire(import.meta.url);
+const AJV_MANIFEST = requireFromHere.resolve('ajv/package.json');
+/** The modules whose code decides what a validator checks: the schema's repairs, the definitions they use, this one. */
+const VALIDATOR_CODE = [import.meta.url, new URL('./fhir-schema.ts', import.meta.url).href, new URL('./definitions.ts', import.meta.url).href];
+
+/** A validator from its generated code (a CommonJS module that requires ajv's runtime helpers and the formats). */
+function loadValidator(source: string): ValidateFunction {
+  const module: { exports: { default?: ValidateFunction } } = { exports: {} };
+  const requireForValidator = (id: string) => (id === FORMATS_MODULE ? FORMATS : requireFromHere(id));
+  new Function('require', 'module', 'exports', source)(requireForValidator, module, module.exports);
+  return module.exports.default!;
+}
+
+/** The formats checked in code (FORMAT_FOR_TYPE in fhir-schema.ts names which types use them). */
+const FORMATS = {
+  'fhir-base64': { type: 'string' as const, validate: isBase64 },
+  'fhir-date': { type: 'string' as const, validate: isCalendarDate },
+};
 
 let resourceTypeSet: Set<string> | undefined;
 
