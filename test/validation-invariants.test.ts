@@ -43,6 +43,32 @@ describe('validation: constraints (https://hl7.org/fhir/R4/conformance-rules.htm
     }
   });
 
+  describe('the native checks that only save time agree with fhirpath.js', () => {
+    const ver = (system: string, code: string) => ({ coding: [{ system, code }] });
+    const VER = 'http://terminology.hl7.org/CodeSystem/condition-ver-status';
+    const problem = [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/condition-category', code: 'problem-list-item' }] }];
+    const conditions: Record<string, unknown>[] = [
+      {},
+      { category: problem },
+      { category: [{ text: 'problem-list-item' }, { coding: [{ code: 'encounter-diagnosis' }] }] },
+      { clinicalStatus: ver('http://terminology.hl7.org/CodeSystem/condition-clinical', 'active'), category: problem },
+      { verificationStatus: ver(VER, 'entered-in-error'), category: problem },
+      { verificationStatus: ver(VER, 'entered-in-error'), clinicalStatus: { text: 'active' } },
+      { verificationStatus: ver('http://example.org/other', 'entered-in-error'), clinicalStatus: { text: 'active' }, category: problem },
+      { verificationStatus: { coding: [{ code: 'entered-in-error' }, { system: VER, code: 'confirmed' }] }, category: problem },
+      { verificationStatus: { text: 'entered in error' }, clinicalStatus: { text: 'x' } },
+    ];
+    for (const key of ['con-3', 'con-5']) {
+      for (const condition of conditions) {
+        it(`${key} on ${JSON.stringify(condition)}`, () => {
+          const node = { resourceType: 'Condition', subject: { reference: 'Patient/p' }, ...condition };
+          const native = NATIVE_CHECKS[key].check(node, { resource: node, rootResource: node }) === undefined;
+          assert.equal(native, fhirpathSays('Condition', NATIVE_CHECKS[key].expression, node));
+        });
+      }
+    }
+  });
+
   describe('presence compilation agrees with fhirpath.js', () => {
     const cases: [string, string, Record<string, unknown>][] = [
       ['Quantity', 'code.empty() or system.exists()', {}],

@@ -67,7 +67,7 @@ interface Prepared {
 let prepared = new WeakMap<Constraint, Map<string, Prepared>>();
 
 /** Native checks that only save time (the others stand in for what fhirpath.js cannot evaluate). */
-const FAST_PATH_ONLY = new Set(['ref-1']);
+const FAST_PATH_ONLY = new Set(['ref-1', 'con-3', 'con-5']);
 let fastPaths = true;
 
 /**
