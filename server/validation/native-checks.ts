@@ -63,23 +63,22 @@ export const NATIVE_CHECKS: Record<string, { expression: string; check: NativeCh
       "and code = 'entered-in-error').exists() or category.select($this='problem-list-item').empty()",
     // A CodeableConcept never equals a string, so the select is empty exactly when there is no category: as R4
     // writes it (R4B compares coding.code), a problem-list check that holds only where category is absent.
-    check: (node) => {
-      const condition = node as Json;
-      return condition.clinicalStatus !== undefined || isEnteredInError(condition) || !hasItems(condition.category) ? undefined : FAILS;
-    },
+    check: holdsWhen((condition) => condition.clinicalStatus !== undefined || isEnteredInError(condition) || !hasItems(condition.category)),
   },
   'con-5': {
     expression:
       "verificationStatus.coding.where(system='http://terminology.hl7.org/CodeSystem/condition-ver-status' and " +
       "code='entered-in-error').empty() or clinicalStatus.empty()",
-    check: (node) => {
-      const condition = node as Json;
-      return !isEnteredInError(condition) || condition.clinicalStatus === undefined ? undefined : FAILS;
-    },
+    check: holdsWhen((condition) => !isEnteredInError(condition) || condition.clinicalStatus === undefined),
   },
   'txt-1': { expression: 'htmlChecks()', check: (node) => narrativeProblem(node) },
   'txt-2': { expression: 'htmlChecks()', check: (node) => (narrativeHasContent(node) ? undefined : FAILS) },
 };
+
+/** A check that fails, with nothing to add to the constraint's text, where `holds` is false. */
+function holdsWhen(holds: (node: Json) => boolean): NativeCheck {
+  return (node) => (holds(node as Json) ? undefined : FAILS);
+}
 
 const CONDITION_VERIFICATION = 'http://terminology.hl7.org/CodeSystem/condition-ver-status';
 
