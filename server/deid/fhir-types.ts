@@ -25,15 +25,20 @@ for (const [path, types] of Object.entries(model.choiceTypePaths)) {
 }
 
 const BACKBONE = new Set(['BackboneElement', 'Element']);
-const cache = new Map<string, ElementInfo | null>();
+/**
+ * defPath -> key -> info. Looked up for every element of every resource: by the two strings themselves, whose hashes
+ * V8 keeps (JSON keys are internalized), not by a `defPath.key` string that would be built and hashed at each call.
+ */
+const cache = new Map<string, Map<string, ElementInfo | null>>();
 
 /** The element `key` of an object defined at `defPath` ("Patient", "Patient.contact", "HumanName"), or undefined. */
 export function elementInfo(defPath: string, key: string): ElementInfo | undefined {
-  const cacheKey = `${defPath}.${key}`;
-  let info = cache.get(cacheKey);
+  let byKey = cache.get(defPath);
+  if (!byKey) cache.set(defPath, (byKey = new Map()));
+  let info = byKey.get(key);
   if (info === undefined) {
     info = lookup(defPath, key) ?? null;
-    cache.set(cacheKey, info);
+    byKey.set(key, info);
   }
   return info ?? undefined;
 }
