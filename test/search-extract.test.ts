@@ -17,6 +17,33 @@ describe('search: extractIndexEntries (https://hl7.org/fhir/R4/search.html)', ()
     assert.ok(bp.tok.includes('status|*|final'));
   });
 
+  it('keeps each key once, in the order first made, few or many', () => {
+    const labels = ['ABSTRED', 'PSEUDED', 'REDACTED', 'ABSTRED'].map((code) => ({ system: 'http://terminology.hl7.org/CodeSystem/v3-ObservationValue', code }));
+    const observation = {
+      resourceType: 'Observation',
+      status: 'final',
+      meta: { security: labels },
+      code: { coding: [{ system: 'http://loinc.org', code: '1' }, { system: 'http://example.org', code: '1' }, { system: 'http://loinc.org', code: '2' }] },
+      subject: { reference: 'Patient/p' },
+    } as Resource;
+    const { tok } = extractIndexEntries(observation);
+    assert.equal(new Set(tok).size, tok.length, 'no key twice');
+    const security = tok.filter((k) => k.startsWith('_security'));
+    const system = 'http://terminology.hl7.org/CodeSystem/v3-ObservationValue';
+    assert.deepEqual(security, [
+      `_security|${system}|ABSTRED`, '_security|*|ABSTRED', `_security|${system}|*`,
+      `_security|${system}|PSEUDED`, '_security|*|PSEUDED', `_security|${system}|REDACTED`, '_security|*|REDACTED', '_security:present',
+    ]);
+    assert.deepEqual(tok.filter((k) => k.startsWith('code|') || k.startsWith('code:')), [
+      'code|http://loinc.org|1', 'code|*|1', 'code|http://loinc.org|*', 'code|http://example.org|1', 'code|http://example.org|*', 'code|http://loinc.org|2', 'code|*|2', 'code:present',
+    ]);
+    // A Group of many members, some twice: past the pairwise comparison, the same result.
+    const members = Array.from({ length: 100 }, (_, i) => ({ entity: { reference: `Patient/m${i % 60}` } }));
+    const group = extractIndexEntries({ resourceType: 'Group', type: 'person', actual: true, member: members } as Resource);
+    const memberKeys = group.ref.filter((k) => k.startsWith('member|'));
+    assert.deepEqual(memberKeys, Array.from({ length: 60 }, (_, i) => `member|Patient/m${i}`));
+  });
+
   it('indexes Identifier system|value, identifier type for :of-type, booleans and ContactPoints', () => {
     assert.ok(patient.tok.includes('identifier|urn:oid:1.2.36.146.595.217.0.1|12345'));
     assert.ok(patient.tok.includes('identifier:of-type|http://terminology.hl7.org/CodeSystem/v2-0203|MR|12345'));
