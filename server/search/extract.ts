@@ -85,6 +85,7 @@ const KEYS_COMPARED_PAIRWISE = 32;
 
 /** Removes, in place, every key of `list` from `from` on that repeats an earlier one from `from` on. */
 function keepFirstOfEach(list: string[], from: number): void {
+  if (list.length - from < 2) return;
   if (list.length - from > KEYS_COMPARED_PAIRWISE) {
     const unique = [...new Set(list.slice(from))];
     list.length = from;
@@ -97,7 +98,7 @@ function keepFirstOfEach(list: string[], from: number): void {
     for (let j = from; j < kept; j++) if (list[j] === key) continue next;
     list[kept++] = key;
   }
-  list.length = kept;
+  if (kept < list.length) list.length = kept; // setting the length is a call into the runtime: only when needed
 }
 
 // A plain loop: this runs for every parameter of every resource written.
