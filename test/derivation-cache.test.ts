@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { cachedDerivation } from '../server/validation/derivation-cache.ts';
 import { coreDefinitions, readCoreDefinitions } from '../server/validation/definitions.ts';
+import { fhirSchema, readFhirSchema } from '../server/validation/fhir-schema.ts';
 
 describe('derivation cache (data derived from large files, kept between processes)', () => {
   let dir: string;
@@ -70,9 +71,10 @@ describe('derivation cache (data derived from large files, kept between processe
     assert.equal(counter.calls(), 4);
   });
 
-  it('gives the core definitions exactly as reduced from the files', () => {
-    // This process's copy was read back from the cache when an earlier process had made it.
+  it('gives the core definitions and the FHIR schema exactly as derived from the files', () => {
+    // This process's copies were read back from the cache when an earlier process had made them.
     assert.deepEqual(coreDefinitions(), readCoreDefinitions());
+    assert.deepEqual(fhirSchema(), readFhirSchema());
   });
 
   it('gives validators that, read back, report what the compiled ones report', () => {

@@ -73,7 +73,8 @@ export function definitionFilePath(name: string): string {
 
 let core: Map<string, SlimStructureDefinition> | undefined;
 
-const CORE_DEFINITION_FILES = ['profiles-types.json', 'profiles-resources.json'];
+/** The files the core StructureDefinitions are read from (for the derivation cache's keys, here and in fhir-schema.ts). */
+export const CORE_DEFINITION_FILES = ['profiles-types.json', 'profiles-resources.json'];
 
 /** The core StructureDefinitions by canonical URL (reduced once, then kept in the derivation cache). */
 export function coreDefinitions(): Map<string, SlimStructureDefinition> {
