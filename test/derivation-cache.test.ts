@@ -51,6 +51,16 @@ describe('derivation cache (data derived from large files, kept between processe
     assert.equal(entries.filter((f) => f.startsWith('t-other-')).length, 1);
   });
 
+  it('derives again when the package holding an input changes version, whatever the file sizes and times', async () => {
+    const counter = derivingCount();
+    await writeFile(path.join(dir, 'package.json'), '{"name":"defs","version":"1.0.1"}');
+    cachedDerivation('t', inputs(), counter.derive);
+    await writeFile(path.join(dir, 'package.json'), '{"name":"defs","version":"1.0.2"}'); // npm sets one mtime for all
+    cachedDerivation('t', inputs(), counter.derive);
+    cachedDerivation('t', inputs(), counter.derive);
+    assert.equal(counter.calls(), 2);
+  });
+
   it('derives again when the entry is damaged', async () => {
     const counter = derivingCount();
     cachedDerivation('t', inputs(), counter.derive);

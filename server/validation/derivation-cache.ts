@@ -2,7 +2,7 @@
  * Data derived from large input files, kept on disk between processes: the 37 MB of R4 StructureDefinitions that
  * validation reduces to what it needs take ~0.7-1.2 s a process to parse and reduce (and so delay every CLI command,
  * site start and ingest), and ~0.1 s to read back. An entry is keyed by the input files (path, size, modification
- * time), by the text of the modules whose code derives it, and by the V8 version (the serialization format): change
+ * time, and the package.json of the package holding them), by the text of the modules whose code derives it, and by the V8 version (the serialization format): change
  * any of them and it is derived anew. Any failure to read or write the cache only means deriving again.
  * The cache lives in node_modules/.cache/vitrine (where tools keep caches), or in VITRINE_CACHE_DIR; set that to
  * `off` to derive every time.
@@ -49,7 +49,8 @@ function cacheFile(dir: string, name: string, inputs: DerivationInputs): string 
   try {
     for (const input of inputs.files) {
       const { size, mtimeMs } = statSync(input);
-      hash.update(`${input}\0${size}\0${mtimeMs}\0`);
+      // npm gives every file it installs the same modification time: the version of the package says what changed.
+      hash.update(`${input}\0${size}\0${mtimeMs}\0${owningPackage(input)}\0`);
     }
     for (const module of inputs.code) hash.update(readFileSync(fileURLToPath(module))).update('\0');
   } catch {
@@ -59,6 +60,17 @@ function cacheFile(dir: string, name: string, inputs: DerivationInputs): string 
 }
 
 const HASH_DIGITS = 24;
+
+/** The text of the package.json nearest above `file` ('' when there is none), which names the package's version. */
+function owningPackage(file: string): string {
+  for (let dir = path.dirname(file); ; dir = path.dirname(dir)) {
+    try {
+      return readFileSync(path.join(dir, 'package.json'), 'utf8');
+    } catch {
+      if (path.dirname(dir) === dir) return '';
+    }
+  }
+}
 
 /** Whether a file of the cache directory is an entry of `name` (and not of a name that merely starts the same). */
 function isEntryOf(name: string, entry: string): boolean {
