@@ -123,6 +123,9 @@ describe('parallel ingest', () => {
   it('a worker that stops while loading stops the ingest at the next batch, with its reason', async () => {
     const pool = new PreparePool(1, { rules: path.join(dir, 'gone.json'), key: new Uint8Array(KEY), now: new Date().toISOString(), serializeIndex: false });
     try {
+      const waitStarted = Date.now();
+      await pool.whenLoaded(120_000); // the ingest's wait for the workers to load ends with the failure, not at its cap
+      assert.ok(Date.now() - waitStarted < 60_000, 'the wait ended with the failure');
       const deadline = Date.now() + 15_000;
       let failure: unknown;
       while (failure === undefined && Date.now() < deadline) {

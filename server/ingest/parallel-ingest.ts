@@ -1,11 +1,12 @@
 /**
  * The ingest into a store, spread over threads: worker threads read, de-identify, validate, serialize and index
  * batches (prepare-unit.ts) while the main thread commits the prepared batches in the order they were read
- * (prepared-writer.ts), and prepares batches itself whenever the workers are busy or still loading and nothing
- * waits to commit (dispatch below). A few batches are in flight at most, so memory stays bounded. Files small enough to read at
- * once are sent to the workers as paths (planSources), so the main thread neither parses them nor copies parsed
- * resources across threads. Units that carry a reference index spanning a streamed Bundle are prepared on the main
- * thread (the index is not worth copying to every worker).
+ * (prepared-writer.ts), and prepares batches itself whenever the workers are busy and nothing waits to commit
+ * (dispatch below); it first lets them load their modules undisturbed (PreparePool.whenLoaded). A few batches
+ * are in flight at most, so memory stays bounded. Files small enough to read at once are sent to the workers as
+ * paths (planSources), so the main thread neither parses them nor copies parsed resources across threads. Units
+ * that carry a reference index spanning a streamed Bundle are prepared on the main thread (the index is not worth
+ * copying to every worker).
  */
 import { availableParallelism } from 'node:os';
 import { withDeidentifiedProfiles } from '../deid/deidentified-profiles.ts';
@@ -44,6 +45,9 @@ const DEFAULT_BATCH_BYTES = 1024 * 1024;
 /** Commits not yet durable at once: one being synced while the next is versioned and framed. */
 const COMMITS_IN_FLIGHT = 1;
 
+/** How long this thread waits, at most, for the workers to load before it starts preparing (PreparePool.whenLoaded). */
+const MAX_LOAD_WAIT_MS = 5000;
+
 /** Batches a worker may have waiting before this thread prepares the next one itself. */
 const WORKER_QUEUE_DEPTH = 4;
 
@@ -81,7 +85,7 @@ export async function runParallelIngest(sources: ParallelSources, options: Paral
   /**
    * A worker takes the batch when one has room; else this thread prepares it itself, unless the oldest batch is
    * ready to commit (committing comes first: it is the one thing only this thread can do). So this thread works
-   * while the workers load their modules and whenever it would otherwise wait, and no core idles.
+   * while a worker warms up on its first batch and whenever it would otherwise wait, and no core idles.
    */
   const dispatch = async (batch: PrepareBatch): Promise<{ prepared: Promise<PreparedUnits> }> => {
     const indexed = batch.units?.some((u) => u.index) ?? false; // the reference index stays on this thread
@@ -124,6 +128,7 @@ export async function runParallelIngest(sources: ParallelSources, options: Paral
   try {
     // Read here while the workers load their modules (or already read by this thread): parsed once, not per worker.
     pool.share({ coreDefinitions: coreDefinitions() });
+    await pool.whenLoaded(MAX_LOAD_WAIT_MS);
     for await (const source of sources) {
       if (isSourceFile(source)) {
         if (units.length > 0) await send();
