@@ -2,7 +2,8 @@
  * Ingest throughput on the project's generated data (issue 3): `vitrine seed generate` writes raw, identified
  * patients as transaction Bundles (not timed), then each run reads those files and parses, de-identifies
  * (safe-harbor), validates (core + de-identified profiles), indexes and stores them into a fresh embedded store,
- * in commits of 1,000, as `vitrine ingest --site <data dir>` does. Target: 5,000 resources/s on the 2-core machine.
+ * in commits of ~500 (the parallel ingest's batches of files) or 1,000 (one thread), as `vitrine ingest --site
+ * <data dir>` does. Target: 5,000 resources/s on the 2-core machine.
  * `npm run bench` runs with the CLI's --max-semi-space-size (bin/vitrine.js), so this thread commits as the CLI's does.
  */
 import { mkdtemp, rm } from 'node:fs/promises';

@@ -30,7 +30,7 @@ export interface ParallelIngestOptions {
   workers?: number;
   /** Resources per batch of units (one commit each). */
   batchSize?: number;
-  /** Bytes of input per batch of whole files (one commit each); default about 1,000 resources' worth. */
+  /** Bytes of input per batch of whole files (one commit each); default DEFAULT_BATCH_BYTES. */
   batchBytes?: number;
   onProgress?(counter: SummaryCounter): void;
   /** Told who prepares each batch as it is dispatched (how the work was shared: for diagnostics and tests). */
@@ -40,7 +40,12 @@ export interface ParallelIngestOptions {
 /** Units read elsewhere (planSources, or already in memory) and files a worker reads itself. */
 export type ParallelSources = AsyncIterable<SourceUnit | SourceFile> | Iterable<SourceUnit | SourceFile>;
 
-const DEFAULT_BATCH_BYTES = 1024 * 1024;
+/**
+ * About 500 generated resources' worth. Against 1 MB, a 600-patient ingest ran faster in 5 of 6 alternating runs
+ * (+8% on average): the first batches, which each thread prepares cold at several times a warm batch's time, end
+ * sooner, and the commits follow the workers more closely.
+ */
+const DEFAULT_BATCH_BYTES = 512 * 1024;
 
 /** Commits not yet durable at once: one being synced while the next is versioned and framed. */
 const COMMITS_IN_FLIGHT = 1;
