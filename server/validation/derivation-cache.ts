@@ -2,10 +2,12 @@
  * Data derived from large input files, kept on disk between processes: the 37 MB of R4 StructureDefinitions that
  * validation reduces to what it needs take ~0.7-1.2 s a process to parse and reduce (and so delay every CLI command,
  * site start and ingest), and ~0.1 s to read back. An entry is keyed by the input files (path, size, modification
- * time, and the package.json of the package holding them), by the text of the modules whose code derives it, and by the V8 version (the serialization format): change
- * any of them and it is derived anew. Any failure to read or write the cache only means deriving again.
+ * time, and the package.json of the package holding them), by the text of the modules whose code derives it, and by
+ * the V8 version (the serialization format): change any of them and it is derived anew. Any failure to read or
+ * write the cache only means deriving again.
  * The cache lives in node_modules/.cache/vitrine (where tools keep caches), or in VITRINE_CACHE_DIR; set that to
- * `off` to derive every time.
+ * `off` to derive every time. Whoever can write there can change what runs (structure.ts keeps validators' code in
+ * it), as with node_modules itself: never point it at a directory other users can write.
  */
 import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
