@@ -29,10 +29,12 @@ export class PreparePool {
   /** Why a worker stopped before close(): raised by hasRoom, so a dead worker stops the ingest, not just slows it. */
   private failure: Error | undefined;
   private closing = false;
-  private markLoaded!: () => void;
-  private readonly loaded = new Promise<void>((resolve) => (this.markLoaded = resolve));
+  /** Settles when every worker has loaded its modules, or one has failed (see whenLoaded). */
+  private readonly loaded: Promise<void>;
+  private markLoaded: () => void = () => undefined;
 
   constructor(count: number, data: IngestWorkerData) {
+    this.loaded = new Promise<void>((resolve) => (this.markLoaded = resolve));
     this.workers = Array.from({ length: count }, () => {
       const worker = startTypeScriptWorker(new URL('./ingest-worker.ts', import.meta.url), data);
       const entry: PoolWorker = { worker, ready: false, warm: false, waiting: new Map<number, Pending>() };
