@@ -86,7 +86,7 @@ export class PreparePool {
   /**
    * Whether a worker has fewer than `depth` batches waiting: a batch sent now would be worked on within about
    * `depth` batches' time. A worker that has not answered its first batch yet (still loading its modules, or
-   * compiling its validators on that batch) takes just that one: queued behind it, more would hold up the commits
+   * warming up on that batch, several times a warm batch's time) takes just that one: queued behind it, more would hold up the commits
    * that follow them. It does take one while loading, so that it starts on it as soon as it can instead of idling
    * until this thread has prepared a batch of its own.
    */

@@ -54,7 +54,7 @@ function cacheFile(dir: string, name: string, inputs: DerivationInputs): string 
       // npm gives every file it installs the same modification time: the version of the package says what changed.
       hash.update(`${input}\0${size}\0${mtimeMs}\0${owningPackage(input)}\0`);
     }
-    for (const module of inputs.code) hash.update(readFileSync(fileURLToPath(module))).update('\0');
+    for (const module of inputs.code) hash.update(moduleText(module)).update('\0');
   } catch {
     return undefined;
   }
@@ -62,6 +62,16 @@ function cacheFile(dir: string, name: string, inputs: DerivationInputs): string 
 }
 
 const HASH_DIGITS = 24;
+
+// Read once a thread: every resource type's validator is keyed by the same modules, and a module's code cannot change
+// under the process that runs it (a package can be upgraded under it: its package.json is read each time).
+const moduleTexts = new Map<string, Buffer>();
+
+function moduleText(url: string): Buffer {
+  let text = moduleTexts.get(url);
+  if (!text) moduleTexts.set(url, (text = readFileSync(fileURLToPath(url))));
+  return text;
+}
 
 /** The text of the package.json nearest above `file` ('' when there is none), which names the package's version. */
 function owningPackage(file: string): string {
