@@ -5,7 +5,7 @@
  * still take away. Compaction runs between journal batches, so it sees a state no commit is changing.
  */
 import type { SerializedStoreWrite, StoreWrite } from '../types.ts';
-import { frameRecord, frameRecordParts } from './framing.ts';
+import { FrameRoom } from './framing.ts';
 import type { JournalFile, StoreLogger } from './journal-file.ts';
 import type { MemoryState } from './memory-state.ts';
 import { decodeSerializedWrite, encodeWrite, serializedRecordParts, type EncodedWrite } from './record-codec.ts';
@@ -21,7 +21,8 @@ interface QueuedCommit {
   writes: readonly { type: string; id: string }[];
   /** The writes as the state applies them, asked for once they are durable. */
   encoded(): Iterable<EncodedWrite>;
-  record: Buffer;
+  /** The journal record's JSON text, in parts (framed when it is journaled: FrameRoom.add). */
+  recordParts: readonly string[];
   sequence: number;
   resolve(): void;
   reject(err: Error): void;
@@ -43,6 +44,8 @@ export class CommitQueue {
   private waiting: QueuedCommit[] = [];
   private draining: Promise<void> | undefined;
   private failure: Error | undefined;
+  /** Where the records are framed on their way to disk: only drain() uses it, one batch at a time. */
+  private readonly frames = new FrameRoom();
   private nextSequence: number;
   private appliedSequence: number;
   private recordsSinceSnapshot = 0;
@@ -55,7 +58,7 @@ export class CommitQueue {
   commit(writes: StoreWrite[]): Promise<void> {
     return this.enqueue(writes, (sequence) => {
       const journalRecord: JournalRecord = { sequence, writes: writes.map(encodeWrite) };
-      return { record: frameRecord(JSON.stringify(journalRecord)), encoded: () => journalRecord.writes };
+      return { recordParts: [JSON.stringify(journalRecord)], encoded: () => journalRecord.writes };
     });
   }
 
@@ -64,12 +67,12 @@ export class CommitQueue {
    * only when applied, so a bulk load's entries are short-lived objects rather than ones waiting on the fsync.
    */
   commitSerialized(writes: SerializedStoreWrite[]): Promise<void> {
-    return this.enqueue(writes, (sequence) => ({ record: frameRecordParts(serializedRecordParts(sequence, writes)), encoded: () => decodedOneByOne(writes) }));
+    return this.enqueue(writes, (sequence) => ({ recordParts: serializedRecordParts(sequence, writes), encoded: () => decodedOneByOne(writes) }));
   }
 
   private enqueue(
     writes: readonly (StoreWrite | SerializedStoreWrite)[],
-    journal: (sequence: number) => { record: Buffer; encoded(): Iterable<EncodedWrite> },
+    journal: (sequence: number) => { recordParts: readonly string[]; encoded(): Iterable<EncodedWrite> },
   ): Promise<void> {
     if (this.failure) return Promise.reject(this.failure);
     try {
@@ -79,10 +82,10 @@ export class CommitQueue {
     }
     if (writes.length === 0) return Promise.resolve();
     const sequence = this.nextSequence++;
-    const { record, encoded } = journal(sequence);
+    const { recordParts, encoded } = journal(sequence);
     this.holdVersions(writes);
     return new Promise((resolve, reject) => {
-      this.waiting.push({ writes, encoded, record, sequence, resolve, reject });
+      this.waiting.push({ writes, encoded, recordParts, sequence, resolve, reject });
       this.startDraining();
     });
   }
@@ -138,7 +141,8 @@ export class CommitQueue {
       const batch = this.waiting;
       this.waiting = [];
       try {
-        await this.options.journal.appendDurably(batch.map((c) => c.record));
+        for (const commit of batch) this.frames.add(commit.recordParts);
+        await this.options.journal.appendDurably(this.frames.take());
       } catch (err) {
         this.failAll(batch, err as Error);
         return;

@@ -36,9 +36,8 @@ export class JournalFile {
     return journal;
   }
 
-  /** Appends the records and returns once they are durable. */
-  async appendDurably(records: Buffer[]): Promise<void> {
-    const bytes = records.length === 1 ? records[0] : Buffer.concat(records);
+  /** Appends framed records and returns once they are durable. */
+  async appendDurably(bytes: Buffer): Promise<void> {
     let written = 0;
     while (written < bytes.length) {
       const { bytesWritten } = await this.file.write(bytes, written, bytes.length - written);

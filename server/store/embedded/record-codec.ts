@@ -58,7 +58,7 @@ export function decodeSerializedWrite(write: SerializedStoreWrite): EncodedWrite
 }
 
 /**
- * The text of a journal record of serialized writes, in parts (frameRecordParts): joined, exactly what
+ * The text of a journal record of serialized writes, in parts (FrameRoom.add): joined, exactly what
  * JSON.stringify({ sequence, writes }) makes of their encodeWrite forms (same members, same order), with the index
  * JSON taken in as it is.
  */

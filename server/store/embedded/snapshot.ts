@@ -5,7 +5,7 @@
  * record it includes, so journal records it already holds are skipped if the journal was not yet truncated.
  */
 import { open, rename } from 'node:fs/promises';
-import { frameRecord, readFramedRecords } from './framing.ts';
+import { FrameRoom, readFramedRecords } from './framing.ts';
 import { currentVersion, memoryIndexEntriesOf, type MemoryState } from './memory-state.ts';
 import { toMemoryIndexEntries, type MemoryIndexEntries } from './record-codec.ts';
 import { emptyIndexEntries } from '../types.ts';
@@ -27,9 +27,14 @@ type SnapshotVersion = [string, string, number, number, boolean, string, MemoryI
 export async function writeSnapshot(path: string, state: MemoryState, lastSequence: number): Promise<void> {
   const temporaryPath = `${path}.tmp`;
   const file = await open(temporaryPath, 'w');
+  const room = new FrameRoom(); // each record is written before the next is framed
+  const write = async (json: string) => {
+    room.add([json]);
+    await file.write(room.take());
+  };
   try {
     const header: SnapshotHeader = { format: FORMAT, formatVersion: FORMAT_VERSION, lastSequence };
-    await file.write(frameRecord(JSON.stringify(header)));
+    await write(JSON.stringify(header));
     let chunk: SnapshotVersion[] = [];
     for (const version of state.allVersions.values()) {
       const record = state.records.get(`${version.type}/${version.id}`)!;
@@ -37,11 +42,11 @@ export async function writeSnapshot(path: string, state: MemoryState, lastSequen
       if (currentVersion(record) === version) entry.push(memoryIndexEntriesOf(record.document));
       chunk.push(entry);
       if (chunk.length === VERSIONS_PER_RECORD) {
-        await file.write(frameRecord(JSON.stringify(chunk)));
+        await write(JSON.stringify(chunk));
         chunk = [];
       }
     }
-    if (chunk.length > 0) await file.write(frameRecord(JSON.stringify(chunk)));
+    if (chunk.length > 0) await write(JSON.stringify(chunk));
     await file.sync();
   } finally {
     await file.close();
