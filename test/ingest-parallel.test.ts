@@ -112,6 +112,26 @@ describe('parallel ingest', () => {
     }
   });
 
+  it('with the derivation cache off, the workers load through tsx (no bundle) and store what the one-thread ingest stores', async () => {
+    const saved = process.env.VITRINE_CACHE_DIR;
+    process.env.VITRINE_CACHE_DIR = 'off';
+    const stores = [new EmbeddedStore({ dir: path.join(dir, 'tsx-single') }), new EmbeddedStore({ dir: path.join(dir, 'tsx-parallel') })];
+    await Promise.all(stores.map((s) => s.open()));
+    try {
+      const pool = await PreparePool.start(1, { rules: 'safe-harbor', key: new Uint8Array(KEY), now: new Date().toISOString(), serializeIndex: true });
+      assert.equal(pool.bundle, undefined);
+      await pool.close();
+      const one = await runIngest(units(), { deidentifier: createDeidentifier(loadRuleSet('safe-harbor'), KEY), key: KEY, target: new StoreTarget(stores[0], withDeidentifiedProfiles(defaultPipeline)) });
+      const many = await runParallelIngest(units(), { rules: 'safe-harbor', key: KEY, store: stores[1], workers: 1, batchSize: 50 });
+      assert.deepEqual({ ...many, seconds: 0 }, { ...one, seconds: 0 });
+      assert.deepEqual(await storedByKey(stores[1]), await storedByKey(stores[0]));
+    } finally {
+      if (saved === undefined) delete process.env.VITRINE_CACHE_DIR;
+      else process.env.VITRINE_CACHE_DIR = saved;
+      await Promise.all(stores.map((s) => s.close()));
+    }
+  });
+
   it('a re-ingest, into either store, writes nothing', async () => {
     for (const store of [parallel, single]) {
       const again = await runParallelIngest(units(), { rules: 'safe-harbor', key: KEY, store, workers: 1 });
@@ -121,7 +141,7 @@ describe('parallel ingest', () => {
   });
 
   it('a worker that stops while loading stops the ingest at the next batch, with its reason', async () => {
-    const pool = new PreparePool(1, { rules: path.join(dir, 'gone.json'), key: new Uint8Array(KEY), now: new Date().toISOString(), serializeIndex: false });
+    const pool = await PreparePool.start(1, { rules: path.join(dir, 'gone.json'), key: new Uint8Array(KEY), now: new Date().toISOString(), serializeIndex: false });
     try {
       const waitStarted = Date.now();
       await pool.whenLoaded(120_000); // the ingest's wait for the workers to load ends with the failure, not at its cap

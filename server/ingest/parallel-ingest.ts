@@ -64,7 +64,7 @@ export async function runParallelIngest(sources: ParallelSources, options: Paral
   const batchBytes = options.batchBytes ?? DEFAULT_BATCH_BYTES;
   const serializeIndex = typeof options.store.commitSerialized === 'function';
   const workerData = { rules: options.rules, key: new Uint8Array(options.key), now: now.toISOString(), serializeIndex };
-  const pool = new PreparePool(options.workers ?? Math.max(1, availableParallelism() - 1), workerData);
+  const pool = await PreparePool.start(options.workers ?? Math.max(1, availableParallelism() - 1), workerData);
   const inline = { deidentifier: createDeidentifier(ruleSet, options.key, now), pipeline: withDeidentifiedProfiles(defaultPipeline) };
   const writer = new PreparedStoreWriter(options.store);
   const counter = new SummaryCounter();
@@ -133,7 +133,7 @@ export async function runParallelIngest(sources: ParallelSources, options: Paral
   try {
     // Read here while the workers load their modules (or already read by this thread): parsed once, not per worker.
     pool.share({ coreDefinitions: coreDefinitions() });
-    await pool.whenLoaded(MAX_LOAD_WAIT_MS);
+    if (pool.bundle === undefined) await pool.whenLoaded(MAX_LOAD_WAIT_MS);
     for await (const source of sources) {
       if (isSourceFile(source)) {
         if (units.length > 0) await send();

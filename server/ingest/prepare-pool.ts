@@ -8,6 +8,9 @@ import type { IngestWorkerData, IngestWorkerDefinitions, IngestWorkerReady, Inge
 import { fromPostedUnits, type PostedUnits } from './posted-units.ts';
 import type { PrepareBatch, PreparedUnits } from './prepare-unit.ts';
 import { startTypeScriptWorker } from './typescript-worker.ts';
+import { bundledModule } from './worker-bundle.ts';
+
+const WORKER_MODULE = new URL('./ingest-worker.ts', import.meta.url);
 
 interface Pending {
   resolve(prepared: PreparedUnits): void;
@@ -33,10 +36,20 @@ export class PreparePool {
   private readonly loaded: Promise<void>;
   private markLoaded: () => void = () => undefined;
 
-  constructor(count: number, data: IngestWorkerData) {
+  /** Starts `count` workers, from the worker's bundle when there is one (worker-bundle.ts), else through tsx. */
+  static async start(count: number, data: IngestWorkerData): Promise<PreparePool> {
+    return new PreparePool(count, data, await bundledModule(WORKER_MODULE));
+  }
+
+  private constructor(
+    count: number,
+    data: IngestWorkerData,
+    /** The bundle the workers run; undefined when they load their modules through tsx. */
+    readonly bundle: string | undefined,
+  ) {
     this.loaded = new Promise<void>((resolve) => (this.markLoaded = resolve));
     this.workers = Array.from({ length: count }, () => {
-      const worker = startTypeScriptWorker(new URL('./ingest-worker.ts', import.meta.url), data);
+      const worker = startTypeScriptWorker(WORKER_MODULE, data, bundle);
       const entry: PoolWorker = { worker, ready: false, warm: false, waiting: new Map<number, Pending>() };
       worker.on('message', (message: { seq: number; prepared?: PostedUnits; error?: string } | IngestWorkerReady) => {
         if ('ready' in message) {
@@ -67,10 +80,10 @@ export class PreparePool {
   }
 
   /**
-   * Settles when every worker has loaded its modules (or one has failed), or after `ms` at most. A worker's loading
-   * is a run of synchronous requests to tsx's loader thread, each a hand-off between two threads: with the calling
-   * thread busy on the other core, it took three times as long here (2.7 s against 0.9), which cost more than the
-   * calling thread gains by preparing a batch meanwhile.
+   * Settles when every worker has loaded its modules (or one has failed), or after `ms` at most. Through tsx, a
+   * worker's loading is a run of synchronous requests to tsx's loader thread, each a hand-off between two threads:
+   * with the calling thread busy on the other core, it took three times as long here (2.7 s against 0.9), which
+   * cost more than the calling thread gains by preparing a batch meanwhile. A bundled worker needs no such wait.
    */
   async whenLoaded(ms: number): Promise<void> {
     let timer: NodeJS.Timeout | undefined;

@@ -1,4 +1,7 @@
-/** A worker thread that runs a TypeScript module through tsx, as the main thread does (no build step). */
+/**
+ * A worker thread that runs a TypeScript module: its bundle when there is one (worker-bundle.ts), else through tsx,
+ * as the main thread does.
+ */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -12,14 +15,12 @@ import { Worker } from 'node:worker_threads';
  */
 const YOUNG_GENERATION_MB = 192;
 
-/** Starts `moduleUrl` (a .ts file) in a worker with `workerData`. */
-export function startTypeScriptWorker(moduleUrl: URL, workerData: unknown): Worker {
+/** Starts `moduleUrl` (a .ts file) in a worker with `workerData`: from `bundle` (its bundled form) when given. */
+export function startTypeScriptWorker(moduleUrl: URL, workerData: unknown, bundle?: string): Worker {
+  const options = { workerData, resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB } };
+  if (bundle !== undefined) return new Worker(bundle, options);
   const tsx = tsxEsmApi();
-  return new Worker(`import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(moduleUrl.href)}); })`, {
-    eval: true,
-    workerData,
-    resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB },
-  });
+  return new Worker(`import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(moduleUrl.href)}); })`, { ...options, eval: true });
 }
 
 /** The URL of tsx's ESM register API (its `import` export; the CommonJS one cannot register inside a worker). */

@@ -27,7 +27,7 @@ export interface DerivationInputs {
 
 /** `derive()`, or what an earlier process derived from the same inputs with the same code. */
 export function cachedDerivation<T>(name: string, inputs: DerivationInputs, derive: () => T): T {
-  const dir = cacheDir();
+  const dir = derivationCacheDir();
   const file = dir && cacheFile(dir, name, inputs);
   if (!file) return derive();
   try {
@@ -40,7 +40,8 @@ export function cachedDerivation<T>(name: string, inputs: DerivationInputs, deri
   return value;
 }
 
-function cacheDir(): string | undefined {
+/** The cache's directory; undefined when it is off. */
+export function derivationCacheDir(): string | undefined {
   const dir = process.env.VITRINE_CACHE_DIR ?? DEFAULT_DIR;
   return dir === 'off' || dir === '' ? undefined : dir;
 }
