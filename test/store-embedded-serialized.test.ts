@@ -1,9 +1,10 @@
 /** Writes with serialized index entries (an ingest's) are journaled and applied as the same writes as objects are. */
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { appendFile, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EmbeddedStore } from '../server/store/embedded/embedded-store.ts';
+import { FrameRoom } from '../server/store/embedded/framing.ts';
 import { encodeWrite, serializedRecordParts, serializeIndexEntries } from '../server/store/embedded/record-codec.ts';
 import type { SerializedStoreWrite, StoreWrite } from '../server/store/types.ts';
 import { commitSearchFixture } from './store/search-fixture.ts';
@@ -30,24 +31,37 @@ describe('EmbeddedStore serialized writes', () => {
     assert.equal(serializedRecordParts(17, writes.map(serialized)).join(''), JSON.stringify({ sequence: 17, writes: writes.map(encodeWrite) }));
   });
 
-  it('journals srtHi only where it differs from srt, and a replayed store sorts on it as before', async () => {
+  it('journals of srtHi only the sort keys where it differs from srt, and a replayed store sorts on it as before', async () => {
     const store = new EmbeddedStore({ dir, compactEvery: 1_000 });
     await store.open();
     const span = (id: string, lo: number, hi: number) =>
-      put('Observation', id, { at: instant(1), index: { srt: { date: new Date(lo) }, srtHi: { date: new Date(hi) } } });
+      put('Observation', id, { at: instant(1), index: { srt: { date: new Date(lo), code: 'c' }, srtHi: { date: new Date(hi), code: 'c' } } });
+    // srtHi naming a parameter srt does not: journaled whole.
+    const odd = put('Observation', 'odd', { at: instant(1), index: { srt: { date: new Date(4) }, srtHi: { date: new Date(4), extra: 'x' } } });
     await store.commitSerialized([span('one-day', 5, 5), span('long', 1, 9)].map(serialized));
-    await store.commit([span('plain', 3, 3)]);
+    await store.commit([span('plain', 3, 3), odd]);
     const journal = (await readFile(join(dir, 'journal.log'), 'utf8')).replace(/[^\x20-\x7e]/g, '');
+    assert.equal(journal.match(/"srtHiDiff"/g)?.length, 1, journal);
+    assert.match(journal, /"id":"long".*"srtHiDiff":\{"date":9\}/);
     assert.equal(journal.match(/"srtHi"/g)?.length, 1, journal);
-    assert.match(journal, /"id":"long".*"srtHi":\{"date":9\}/);
+    assert.match(journal, /"id":"odd".*"srtHi":\{"date":4,"extra":"x"\}/);
+    // A record as written before srtHiDiff, srtHi in full, appended for the replay.
+    const older = encodeWrite(put('Observation', 'older', { at: instant(1) }));
+    older.index = { ...older.index, srt: { date: 2, code: 'c' }, srtHi: { date: 7, code: 'c' } };
+    const room = new FrameRoom();
+    room.add([JSON.stringify({ sequence: 3, writes: [older] })]);
+    await appendFile(join(dir, 'journal.log'), room.take());
     const replayed = new EmbeddedStore({ dir }); // abandoned without close(): the journal is replayed
     await replayed.open();
     try {
-      for (const s of [store, replayed]) {
-        const descending = await s.find({ filter: { type: 'Observation', deleted: false }, sort: [['srtHi.date', -1]] });
-        assert.deepEqual(descending.map((v) => v.id), ['long', 'one-day', 'plain']);
+      for (const [s, withOlder] of [[store, false], [replayed, true]] as const) {
+        const ids = (list: string[]) => list.filter((id) => withOlder || id !== 'older');
+        const descending = await s.find({ filter: { type: 'Observation', deleted: false }, sort: [['srtHi.date', -1], ['_id', 1]] });
+        assert.deepEqual(descending.map((v) => v.id), ids(['long', 'older', 'one-day', 'odd', 'plain']));
         const ascending = await s.find({ filter: { type: 'Observation', deleted: false }, sort: [['srt.date', 1]] });
-        assert.deepEqual(ascending.map((v) => v.id), ['long', 'plain', 'one-day']);
+        assert.deepEqual(ascending.map((v) => v.id), ids(['long', 'older', 'plain', 'odd', 'one-day']));
+        assert.equal(await s.count({ type: 'Observation', 'srtHi.code': 'c' }), withOlder ? 4 : 3);
+        assert.equal(await s.count({ type: 'Observation', 'srtHi.extra': 'x' }), 1);
       }
     } finally {
       await Promise.all([store.close(), replayed.close()]);

@@ -10,7 +10,7 @@ import { ReferenceColumn } from './reference-column.ts';
 import { InvertedIndex, type IndexedField } from './inverted-index.ts';
 import { PackedEntries, type PackedKind } from './packed-entries.ts';
 import type { PostingList } from './posting-list.ts';
-import { sameSortKeys, type EncodedWrite, type MemoryIndexEntries } from './record-codec.ts';
+import { journaledSrtHi, sameSortKeys, type EncodedWrite, type MemoryIndexEntries } from './record-codec.ts';
 import { SortedOrder } from './sorted-order.ts';
 import { capacityFor, grownTo } from './typed-arrays.ts';
 import { VersionList, type VersionEntry } from './version-history.ts';
@@ -244,7 +244,7 @@ export class MemoryState {
       num: this.pack('num', index.num),
       uri: this.pack('uri', index.uri),
       txt: this.pack('txt', dedupe(index.txt)),
-      ...sortKeys(index.srt, index.srtHi ?? index.srt, (value) => this.share(value)),
+      ...sortKeys(index.srt, journaledSrtHi(index), (value) => this.share(value)),
     };
   }
 

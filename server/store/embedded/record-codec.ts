@@ -15,11 +15,20 @@ export interface MemoryIndexEntries extends Omit<IndexEntries, 'dt' | 'srt' | 's
 }
 
 /**
- * Index entries as a journal record holds them: `srtHi` is left out when it equals `srt` (every sort parameter with
- * one value, the usual case), a sixth of an Observation's entries. Records written before it was left out hold both.
+ * Index entries as a journal record holds them. `srtHi` mostly repeats `srt`: it is left out when it equals `srt`
+ * (every sort parameter with one value), and otherwise only the parameters where it differs are written, as
+ * `srtHiDiff` (a de-identified resource's three security labels alone make `_security` differ on every resource;
+ * the rest of an Observation's ~12 sort keys repeat). A full `srtHi` is written when the two do not name the same
+ * parameters; records written before `srtHiDiff` hold a full `srtHi` wherever it differs.
  */
 export interface JournaledIndexEntries extends Omit<MemoryIndexEntries, 'srtHi'> {
   srtHi?: MemoryIndexEntries['srtHi'];
+  srtHiDiff?: MemoryIndexEntries['srtHi'];
+}
+
+/** The full `srtHi` of journaled entries. */
+export function journaledSrtHi(index: JournaledIndexEntries): MemoryIndexEntries['srtHi'] {
+  return index.srtHi ?? (index.srtHiDiff ? { ...index.srt, ...index.srtHiDiff } : index.srt);
 }
 
 /** A committed write as the journal holds it (expectedVid is checked before journaling, so it is not kept). */
@@ -42,7 +51,12 @@ export function serializeIndexEntries(index: IndexEntries): string {
 
 function toJournaledIndexEntries(index: IndexEntries): JournaledIndexEntries {
   const entries: JournaledIndexEntries = toMemoryIndexEntries(index);
-  if (sameSortKeys(entries.srt, entries.srtHi!)) delete entries.srtHi;
+  const { srt, srtHi } = entries as MemoryIndexEntries;
+  const names = Object.keys(srt);
+  if (names.length !== Object.keys(srtHi).length || !names.every((name) => Object.hasOwn(srtHi, name))) return entries;
+  delete entries.srtHi;
+  const differing = names.filter((name) => srtHi[name] !== srt[name]);
+  if (differing.length > 0) entries.srtHiDiff = Object.fromEntries(differing.map((name) => [name, srtHi[name]]));
   return entries;
 }
 
