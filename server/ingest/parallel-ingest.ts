@@ -2,7 +2,7 @@
  * The ingest into a store, spread over threads: worker threads read, de-identify, validate, serialize and index
  * batches (prepare-unit.ts) while the main thread commits the prepared batches in the order they were read
  * (prepared-writer.ts), and prepares batches itself whenever the workers are busy and nothing waits to commit
- * (dispatch below); it first lets them load their modules undisturbed (PreparePool.whenLoaded). A few batches
+ * (dispatch below); workers loading through tsx it first lets load undisturbed (PreparePool.whenLoaded). A few batches
  * are in flight at most, so memory stays bounded. Files small enough to read at once are sent to the workers as
  * paths (planSources), so the main thread neither parses them nor copies parsed resources across threads. Units
  * that carry a reference index spanning a streamed Bundle are prepared on the main thread (the index is not worth

@@ -11,12 +11,11 @@
  * next ingest starts. Without esbuild, or when anything fails, the caller runs the worker through tsx.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, unlinkSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { threadId } from 'node:worker_threads';
-import { derivationCacheDir } from '../validation/derivation-cache.ts';
+import { derivationCacheDir, writeWhole } from '../validation/derivation-cache.ts';
 
 const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -101,20 +100,4 @@ function keyOf(entry: URL, inputs: readonly string[]): string {
   const hash = createHash('sha256').update(`${entry.href}\0${process.version}\0`).update(esbuildManifest);
   for (const input of inputs) hash.update(`\0${input}\0`).update(readFileSync(input));
   return hash.digest('hex');
-}
-
-/** Written under a temporary name and renamed into place, so a concurrent ingest never loads half a file. */
-function writeWhole(file: string, contents: string | Uint8Array): void {
-  const temporary = `${file}.${process.pid}-${threadId}.tmp`;
-  try {
-    writeFileSync(temporary, contents);
-    renameSync(temporary, file);
-  } catch (err) {
-    try {
-      unlinkSync(temporary);
-    } catch {
-      // never written
-    }
-    throw err;
-  }
 }

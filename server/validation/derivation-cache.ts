@@ -93,20 +93,29 @@ function isEntryOf(name: string, entry: string): boolean {
 
 /** Writes the entry whole or not at all (renamed into place), and removes the entries of the same name it replaces. */
 function store(dir: string, name: string, file: string, value: unknown): void {
-  const temporary = `${file}.${process.pid}-${threadId}.tmp`;
   try {
     mkdirSync(dir, { recursive: true });
-    writeFileSync(temporary, v8.serialize(value));
-    renameSync(temporary, file);
+    writeWhole(file, v8.serialize(value));
     for (const entry of readdirSync(dir)) {
       if (isEntryOf(name, entry) && path.join(dir, entry) !== file) unlinkSync(path.join(dir, entry));
     }
   } catch {
     // A read-only or full disk: the next process derives again.
+  }
+}
+
+/** Writes a cache file under a temporary name and renames it into place: a reader never sees half of one. */
+export function writeWhole(file: string, contents: string | Uint8Array): void {
+  const temporary = `${file}.${process.pid}-${threadId}.tmp`;
+  try {
+    writeFileSync(temporary, contents);
+    renameSync(temporary, file);
+  } catch (err) {
     try {
       unlinkSync(temporary);
     } catch {
       // never written
     }
+    throw err;
   }
 }

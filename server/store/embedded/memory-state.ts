@@ -10,7 +10,7 @@ import { ReferenceColumn } from './reference-column.ts';
 import { InvertedIndex, type IndexedField } from './inverted-index.ts';
 import { PackedEntries, type PackedKind } from './packed-entries.ts';
 import type { PostingList } from './posting-list.ts';
-import { journaledSrtHi, sameSortKeys, type EncodedWrite, type MemoryIndexEntries } from './record-codec.ts';
+import { sameSortKeys, type EncodedWrite, type JournaledIndexEntries, type MemoryIndexEntries } from './record-codec.ts';
 import { SortedOrder } from './sorted-order.ts';
 import { capacityFor, grownTo } from './typed-arrays.ts';
 import { VersionList, type VersionEntry } from './version-history.ts';
@@ -244,7 +244,7 @@ export class MemoryState {
       num: this.pack('num', index.num),
       uri: this.pack('uri', index.uri),
       txt: this.pack('txt', dedupe(index.txt)),
-      ...sortKeys(index.srt, journaledSrtHi(index), (value) => this.share(value)),
+      ...sortKeys(index, (value) => this.share(value)),
     };
   }
 
@@ -273,20 +273,19 @@ function dedupe(entries: readonly { p: string; v: string }[]): readonly { p: str
   return entries.filter((e) => !seen.has(`${e.p}\u0000${e.v}`) && seen.add(`${e.p}\u0000${e.v}`));
 }
 
-/** Copies of the sort keys; `srtHi` is the same object as `srt` when every parameter has one value (the usual case). */
-function sortKeys(
-  srt: MemoryIndexEntries['srt'],
-  srtHi: MemoryIndexEntries['srtHi'],
-  share: (value: string) => string,
-): Pick<MemoryDocument, 'srt' | 'srtHi'> {
+/**
+ * Copies of the sort keys; `srtHi` is the same object as `srt` when every parameter has one value (the usual case),
+ * else `srt`'s copy with the keys that differ (`srtHiDiff`, or a whole `srtHi`: see JournaledIndexEntries).
+ */
+function sortKeys(index: JournaledIndexEntries, share: (value: string) => string): Pick<MemoryDocument, 'srt' | 'srtHi'> {
   // Reference sort values ("Patient/p1") repeat across a patient's resources: keep each string once.
-  const copy = (keys: MemoryIndexEntries['srt']) => {
-    const copied: MemoryIndexEntries['srt'] = {};
-    for (const [name, value] of Object.entries(keys)) copied[name] = typeof value === 'string' && TYPED_REFERENCE.test(value) ? share(value) : value;
-    return copied;
+  const copy = (keys: MemoryIndexEntries['srt'], into: MemoryIndexEntries['srt'] = {}) => {
+    for (const [name, value] of Object.entries(keys)) into[name] = typeof value === 'string' && TYPED_REFERENCE.test(value) ? share(value) : value;
+    return into;
   };
-  const low = copy(srt);
-  return { srt: low, srtHi: srtHi === srt || sameSortKeys(low, srtHi) ? low : copy(srtHi) };
+  const low = copy(index.srt);
+  if (index.srtHi) return { srt: low, srtHi: sameSortKeys(low, index.srtHi) ? low : copy(index.srtHi) };
+  return { srt: low, srtHi: index.srtHiDiff ? copy(index.srtHiDiff, { ...low }) : low };
 }
 
 /** A document's index entries as plain arrays and objects (for the snapshot and for mingo). */

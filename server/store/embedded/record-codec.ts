@@ -26,11 +26,6 @@ export interface JournaledIndexEntries extends Omit<MemoryIndexEntries, 'srtHi'>
   srtHiDiff?: MemoryIndexEntries['srtHi'];
 }
 
-/** The full `srtHi` of journaled entries. */
-export function journaledSrtHi(index: JournaledIndexEntries): MemoryIndexEntries['srtHi'] {
-  return index.srtHi ?? (index.srtHiDiff ? { ...index.srt, ...index.srtHiDiff } : index.srt);
-}
-
 /** A committed write as the journal holds it (expectedVid is checked before journaling, so it is not kept). */
 export interface EncodedWrite extends VersionEntry {
   index: JournaledIndexEntries;
