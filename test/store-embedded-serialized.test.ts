@@ -4,8 +4,8 @@ import { appendFile, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EmbeddedStore } from '../server/store/embedded/embedded-store.ts';
-import { FrameRoom } from '../server/store/embedded/framing.ts';
-import { encodeWrite, serializedRecordParts, serializeIndexEntries } from '../server/store/embedded/record-codec.ts';
+import { FrameRoom, type RecordWithBodies } from '../server/store/embedded/framing.ts';
+import { encodeWrite, journalRecord, parseJournalRecord, serializedJournalRecord, serializeIndexEntries } from '../server/store/embedded/record-codec.ts';
 import type { SerializedStoreWrite, StoreWrite } from '../server/store/types.ts';
 import { commitSearchFixture } from './store/search-fixture.ts';
 import { instant, put } from './store/store-writes.ts';
@@ -23,12 +23,22 @@ describe('EmbeddedStore serialized writes', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  it('a journal record of serialized writes is the text JSON.stringify makes of their encoded forms', () => {
+  it('a journal record of serialized writes is byte for byte the record of their encoded forms, and reads back as them', () => {
     const writes = [
       put('Observation', 'o"1', { vid: 3, at: instant(4), body: { note: [{ text: 'say "hi" \\ é \u2028 \n' }] }, index: { tok: ['status||final'], dt: [{ p: 'date', lo: new Date(0), hi: new Date(86_399_999) }], srt: { date: new Date(0), v: 2.5 } } }),
       { ...put('Patient', 'p1', { at: instant(5) }), deleted: true, json: '' },
     ];
-    assert.equal(serializedRecordParts(17, writes.map(serialized)).join(''), JSON.stringify({ sequence: 17, writes: writes.map(encodeWrite) }));
+    const framed = (record: RecordWithBodies) => {
+      const room = new FrameRoom();
+      room.addWithBodies(record);
+      return Buffer.from(room.take());
+    };
+    const encoded = { sequence: 17, writes: writes.map(encodeWrite) };
+    const bytes = framed(serializedJournalRecord(17, writes.map(serialized)));
+    assert.ok(bytes.equals(framed(journalRecord(encoded))));
+    assert.deepEqual(parseJournalRecord(bytes.subarray(8)), encoded);
+    // The stored JSON is written as it is, not escaped into a string.
+    assert.ok(bytes.includes(Buffer.from(writes[0].json)));
   });
 
   it('journals of srtHi only the sort keys where it differs from srt, and a replayed store sorts on it as before', async () => {

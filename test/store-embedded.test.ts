@@ -4,6 +4,9 @@ import { appendFile, mkdtemp, readFile, rm, stat, truncate, writeFile } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EmbeddedStore } from '../server/store/embedded/embedded-store.ts';
+import { FrameRoom } from '../server/store/embedded/framing.ts';
+import { toMemoryIndexEntries } from '../server/store/embedded/record-codec.ts';
+import { emptyIndexEntries } from '../server/store/types.ts';
 import { describeStoreContract } from './store/contract.ts';
 import { commitSearchFixture } from './store/search-fixture.ts';
 import { instant, put } from './store/store-writes.ts';
@@ -76,6 +79,25 @@ describe('EmbeddedStore durability', function () {
     const sorted = await again.find({ filter: { type: 'Patient', deleted: false }, sort: [['srt.birthdate', 1], ['_id', 1]] });
     assert.deepEqual(sorted.map((v) => v.id), ['p3', 'p9', 'p2', 'p1']);
     await again.close();
+  });
+
+  it('opens a snapshot and a journal written in the all-JSON record forms of before (format 1)', async function () {
+    const index = { ...toMemoryIndexEntries(emptyIndexEntries()), tok: ['status||final'] };
+    const json = JSON.stringify({ resourceType: 'Observation', id: 'old', note: [{ text: 'é "quoted"' }] });
+    const room = new FrameRoom();
+    room.add([JSON.stringify({ format: 'vitrine-embedded-snapshot', formatVersion: 1, lastSequence: 4 })]);
+    room.add([JSON.stringify([['Observation', 'old', 1, 1000, false, json, index]])]);
+    await writeFile(join(dir, 'snapshot.dat'), room.take());
+    const write = { type: 'Observation', id: 'older-journal', vid: 1, lastUpdated: 2000, deleted: false, json: '{"resourceType":"Observation"}', index };
+    room.add([JSON.stringify({ sequence: 5, writes: [write] })]);
+    await writeFile(join(dir, 'journal.log'), room.take());
+    const { store } = await reopened();
+    assert.equal((await store.read('Observation', 'old'))?.json, json);
+    assert.deepEqual((await store.find({ filter: { tok: 'status||final' }, sort: [['_id', 1]] })).map((v) => v.id), ['old', 'older-journal']);
+    await store.close(); // rewritten in format 2, and read back the same
+    const again = (await reopened()).store;
+    assert.equal((await again.read('Observation', 'old'))?.json, json);
+    assert.equal(await again.count({ tok: 'status||final' }), 2);
   });
 
   it('skips journal records a snapshot already holds (crash between snapshot rename and journal truncation)', async function () {

@@ -5,24 +5,18 @@
  * still take away. Compaction runs between journal batches, so it sees a state no commit is changing.
  */
 import type { SerializedStoreWrite, StoreWrite } from '../types.ts';
-import { FrameRoom } from './framing.ts';
+import { FrameRoom, type RecordWithBodies } from './framing.ts';
 import type { JournalFile, StoreLogger } from './journal-file.ts';
 import type { MemoryState } from './memory-state.ts';
-import { decodeSerializedWrite, encodeWrite, serializedRecordParts, type EncodedWrite } from './record-codec.ts';
+import { decodeSerializedWrite, encodeWrite, journalRecord, serializedJournalRecord, type EncodedWrite, type JournalRecord } from './record-codec.ts';
 import { checkExpectedVersions } from './version-check.ts';
-
-/** One journal record: one commit. */
-export interface JournalRecord {
-  sequence: number;
-  writes: EncodedWrite[];
-}
 
 interface QueuedCommit {
   writes: readonly { type: string; id: string }[];
   /** The writes as the state applies them, asked for once they are durable. */
   encoded(): Iterable<EncodedWrite>;
-  /** The journal record's JSON text, in parts (framed when it is journaled: FrameRoom.add). */
-  recordParts: readonly string[];
+  /** The journal record (framed when it is journaled: FrameRoom.addWithBodies). */
+  record: RecordWithBodies;
   sequence: number;
   resolve(): void;
   reject(err: Error): void;
@@ -57,8 +51,8 @@ export class CommitQueue {
 
   commit(writes: StoreWrite[]): Promise<void> {
     return this.enqueue(writes, (sequence) => {
-      const journalRecord: JournalRecord = { sequence, writes: writes.map(encodeWrite) };
-      return { recordParts: [JSON.stringify(journalRecord)], encoded: () => journalRecord.writes };
+      const encoded: JournalRecord = { sequence, writes: writes.map(encodeWrite) };
+      return { record: journalRecord(encoded), encoded: () => encoded.writes };
     });
   }
 
@@ -67,12 +61,12 @@ export class CommitQueue {
    * only when applied, so a bulk load's entries are short-lived objects rather than ones waiting on the fsync.
    */
   commitSerialized(writes: SerializedStoreWrite[]): Promise<void> {
-    return this.enqueue(writes, (sequence) => ({ recordParts: serializedRecordParts(sequence, writes), encoded: () => decodedOneByOne(writes) }));
+    return this.enqueue(writes, (sequence) => ({ record: serializedJournalRecord(sequence, writes), encoded: () => decodedOneByOne(writes) }));
   }
 
   private enqueue(
     writes: readonly (StoreWrite | SerializedStoreWrite)[],
-    journal: (sequence: number) => { recordParts: readonly string[]; encoded(): Iterable<EncodedWrite> },
+    journal: (sequence: number) => { record: RecordWithBodies; encoded(): Iterable<EncodedWrite> },
   ): Promise<void> {
     if (this.failure) return Promise.reject(this.failure);
     try {
@@ -82,10 +76,10 @@ export class CommitQueue {
     }
     if (writes.length === 0) return Promise.resolve();
     const sequence = this.nextSequence++;
-    const { recordParts, encoded } = journal(sequence);
+    const { record, encoded } = journal(sequence);
     this.holdVersions(writes);
     return new Promise((resolve, reject) => {
-      this.waiting.push({ writes, encoded, recordParts, sequence, resolve, reject });
+      this.waiting.push({ writes, encoded, record, sequence, resolve, reject });
       this.startDraining();
     });
   }
@@ -141,7 +135,7 @@ export class CommitQueue {
       const batch = this.waiting;
       this.waiting = [];
       try {
-        for (const commit of batch) this.frames.add(commit.recordParts);
+        for (const commit of batch) this.frames.addWithBodies(commit.record);
         await this.options.journal.appendDurably(this.frames.take());
       } catch (err) {
         this.failAll(batch, err as Error);

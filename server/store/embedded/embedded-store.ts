@@ -5,11 +5,12 @@
 import { mkdir, open, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Filter, HistoryQuery, MatchKeys, SerializedStoreWrite, Store, StoredVersion, StoreQuery, StoreWrite } from '../types.ts';
-import { CommitQueue, type JournalRecord } from './commit-queue.ts';
+import { CommitQueue } from './commit-queue.ts';
 import { DOCUMENT_NUMBERS } from './candidate-selection.ts';
 import { countDocuments, findRecords, matchKeysOf } from './document-query.ts';
 import { JournalFile, type StoreLogger } from './journal-file.ts';
 import { currentVersion, MemoryState, toStoredVersion } from './memory-state.ts';
+import { parseJournalRecord } from './record-codec.ts';
 import { referenceKeysOf, referenceTargetsOf } from './reference-keys.ts';
 import { readSnapshot, writeSnapshot } from './snapshot.ts';
 import { pageVersions } from './version-history.ts';
@@ -47,8 +48,8 @@ export class EmbeddedStore implements Store {
     const snapshotSequence = (await exists(this.snapshotPath)) ? await readSnapshot(this.snapshotPath, state) : 0;
     let lastSequence = snapshotSequence;
     let replayed = 0;
-    const journal = await JournalFile.replayAndOpen(this.journalPath, this.logger, (json) => {
-      const record = JSON.parse(json) as JournalRecord;
+    const journal = await JournalFile.replayAndOpen(this.journalPath, this.logger, (payload) => {
+      const record = parseJournalRecord(payload);
       // Records a snapshot already holds are still here if a crash came between the rename and the truncation.
       if (record.sequence <= snapshotSequence) return;
       for (const write of record.writes) state.apply(write);

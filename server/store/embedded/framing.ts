@@ -1,7 +1,11 @@
 /**
  * Length- and checksum-framed records, the unit of both the journal and the snapshot:
- * [u32 length][u32 crc32 of the payload][payload: UTF-8 JSON]. A crash can leave the last record of a file torn
- * (short or with a bad checksum); the reader reports that instead of failing, and fails on anything else.
+ * [u32 length][u32 crc32 of the payload][payload]. A crash can leave the last record of a file torn (short or with
+ * a bad checksum); the reader reports that instead of failing, and fails on anything else.
+ *
+ * A payload is UTF-8 JSON text, or a record with bodies (addWithBodies): texts written as they are, then a JSON
+ * header that gives each body's length in bytes, then that header's length as 8 hex digits. A JSON payload (an
+ * object or an array) ends with `}` or `]`, a record with bodies with a hex digit, so a reader tells the two apart by the last byte.
  */
 import { open, type FileHandle } from 'node:fs/promises';
 import { crc32 } from 'node:zlib';
@@ -12,12 +16,15 @@ const READ_CHUNK_BYTES = 8 * 1024 * 1024;
 /** Bytes of a room worth keeping between takes; a larger one is let go once taken. */
 const ROOM_KEPT_BYTES = 64 * 1024 * 1024;
 
+/** The hex digits that end a record with bodies: its header's length in bytes. */
+const BODY_HEADER_LENGTH_DIGITS = 8;
+const CLOSE_BRACE = 0x7d;
+const CLOSE_BRACKET = 0x5d;
+
 /**
  * Frames records one after another into one room that is kept and reused: the journal's records go to disk from
  * it, so a bulk load allocates no buffer per commit. A buffer a commit (~5 MB) counted as V8 external memory and
  * made it run extra collections ("external memory pressure", ~20 a 600-patient ingest), and was a copy.
- * Each part is encoded once, into room for the most UTF-8 it can need (3 bytes a UTF-16 unit), instead of being
- * measured first (a pass that cost as much as the encoding).
  */
 export class FrameRoom {
   private room = Buffer.alloc(0);
@@ -25,15 +32,28 @@ export class FrameRoom {
 
   /** Frames the JSON text that the parts make when joined, without joining them (a bulk load's are megabytes). */
   add(parts: readonly string[]): void {
-    let units = 0;
-    for (const part of parts) units += part.length;
-    this.ensure(HEADER_BYTES + 3 * units);
     const start = this.used;
+    const end = this.writeParts(parts, start + HEADER_BYTES);
+    this.seal(start, end);
+  }
+
+  /**
+   * Frames a record with bodies (see the top of this file). Each body is written raw, so a stored resource's JSON
+   * is neither escaped into a JSON string here nor unescaped at replay: a third of a bulk load's journal text.
+   */
+  addWithBodies(record: RecordWithBodies): void {
+    const start = this.used;
+    const bodyBytes: number[] = [];
     let at = start + HEADER_BYTES;
-    for (const part of parts) at += this.room.write(part, at, 'utf8');
-    this.room.writeUInt32LE(at - start - HEADER_BYTES, start);
-    this.room.writeUInt32LE(crc32(this.room.subarray(start + HEADER_BYTES, at)), start + 4);
-    this.used = at;
+    for (const body of record.bodies) {
+      const end = this.writeParts([body], at);
+      bodyBytes.push(end - at);
+      at = end;
+    }
+    const headerStart = at;
+    at = this.writeParts(record.header(bodyBytes), at);
+    at = this.writeParts([(at - headerStart).toString(16).padStart(BODY_HEADER_LENGTH_DIGITS, '0')], at);
+    this.seal(start, at);
   }
 
   /** The records added since the last take, in order. The bytes are valid until the next add. */
@@ -44,12 +64,68 @@ export class FrameRoom {
     return records;
   }
 
-  private ensure(more: number): void {
-    if (this.room.length - this.used >= more) return;
-    const grown = Buffer.allocUnsafe(Math.max(this.used + more, Math.min(2 * this.room.length, ROOM_KEPT_BYTES)));
-    this.room.copy(grown, 0, 0, this.used);
+  /**
+   * Writes the parts from byte `at` on and returns where they end. Each part is encoded once, into room for the most
+   * UTF-8 it can need, instead of being measured first; the bytes before `at` are kept if the room grows.
+   */
+  private writeParts(parts: readonly string[], at: number): number {
+    let units = 0;
+    for (const part of parts) units += part.length;
+    this.ensure(at, 3 * units);
+    for (const part of parts) at += this.room.write(part, at, 'utf8');
+    return at;
+  }
+
+  /** Fills in the frame header of the record written from `start` (its header) to `end`, and keeps it. */
+  private seal(start: number, end: number): void {
+    this.room.writeUInt32LE(end - start - HEADER_BYTES, start);
+    this.room.writeUInt32LE(crc32(this.room.subarray(start + HEADER_BYTES, end)), start + 4);
+    this.used = end;
+  }
+
+  private ensure(at: number, more: number): void {
+    if (this.room.length - at >= more) return;
+    const grown = Buffer.allocUnsafe(Math.max(at + more, Math.min(2 * this.room.length, ROOM_KEPT_BYTES)));
+    this.room.copy(grown, 0, 0, at);
     this.room = grown;
   }
+}
+
+/** A record written as bodies and a header (FrameRoom.addWithBodies). */
+export interface RecordWithBodies {
+  /** Texts written as they are, in order. */
+  bodies: readonly string[];
+  /** The header's JSON text in parts, given each body's length in UTF-8 bytes. */
+  header(bodyBytes: readonly number[]): readonly string[];
+}
+
+/** A record with bodies read back: its header's JSON text and its bodies, in order. */
+export interface BodiesAndHeader {
+  header: string;
+  /** The bodies, given their lengths in bytes (from the header). */
+  bodies(bodyBytes: readonly number[]): string[];
+}
+
+/** A payload's JSON text, or its header and bodies when it is a record with bodies. */
+export function decodePayload(payload: Buffer): { json: string } | BodiesAndHeader {
+  const last = payload[payload.length - 1];
+  if (last === CLOSE_BRACE || last === CLOSE_BRACKET) return { json: payload.toString('utf8') };
+  const headerEnd = payload.length - BODY_HEADER_LENGTH_DIGITS;
+  const headerBytes = Number.parseInt(payload.toString('latin1', headerEnd), 16);
+  const headerStart = headerEnd - headerBytes;
+  if (!Number.isInteger(headerBytes) || headerStart < 0) throw new CorruptRecordError('a record ends in neither JSON nor a header length');
+  return {
+    header: payload.toString('utf8', headerStart, headerEnd),
+    bodies: (bodyBytes) => {
+      const bodies: string[] = [];
+      let at = 0;
+      for (const bytes of bodyBytes) {
+        if (at + bytes > headerStart) throw new CorruptRecordError('a record\'s bodies are longer than the record');
+        bodies.push(payload.toString('utf8', at, (at += bytes)));
+      }
+      return bodies;
+    },
+  };
 }
 
 export interface FrameReadResult {
@@ -62,10 +138,10 @@ export interface FrameReadResult {
 export class CorruptRecordError extends Error {}
 
 /**
- * Calls `onRecord` with each record's JSON text in file order. A damaged record that is the last thing in the
+ * Calls `onRecord` with each record's payload in file order (decodePayload; the bytes are valid during the call). A damaged record that is the last thing in the
  * file is a torn tail (reported, not thrown); a damaged record followed by more bytes is corruption and throws.
  */
-export async function readFramedRecords(path: string, onRecord: (json: string) => void): Promise<FrameReadResult> {
+export async function readFramedRecords(path: string, onRecord: (payload: Buffer) => void): Promise<FrameReadResult> {
   const file = await open(path, 'r');
   try {
     const fileSize = (await file.stat()).size;
@@ -101,7 +177,7 @@ export async function readFramedRecords(path: string, onRecord: (json: string) =
             'the file was damaged after it was written',
         );
       }
-      onRecord(payload.toString('utf8'));
+      onRecord(payload);
       buffered = buffered.subarray(recordEnd);
       bufferedStart += recordEnd;
     }

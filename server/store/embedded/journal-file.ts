@@ -20,7 +20,7 @@ export class JournalFile {
    * Reads every intact record, cuts off a torn last record (with a warning; it was never acknowledged), and opens
    * the journal for appending. Corruption before the last record is thrown: acknowledged data would be lost.
    */
-  static async replayAndOpen(path: string, logger: StoreLogger, onRecord: (json: string) => void): Promise<JournalFile> {
+  static async replayAndOpen(path: string, logger: StoreLogger, onRecord: (payload: Buffer) => void): Promise<JournalFile> {
     const file = await open(path, 'a');
     await file.close();
     const result = await readFramedRecords(path, onRecord);

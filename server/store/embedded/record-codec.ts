@@ -6,6 +6,7 @@
  * key always holds one kind of value, so their order is unchanged.
  */
 import type { IndexEntries, SerializedStoreWrite, StoredVersion, StoreWrite } from '../types.ts';
+import { decodePayload, type RecordWithBodies } from './framing.ts';
 import type { VersionEntry } from './version-history.ts';
 
 export interface MemoryIndexEntries extends Omit<IndexEntries, 'dt' | 'srt' | 'srtHi'> {
@@ -66,25 +67,56 @@ export function decodeSerializedWrite(write: SerializedStoreWrite): EncodedWrite
   return encodedVersion(write, JSON.parse(write.indexJson) as JournaledIndexEntries);
 }
 
+/** One journal record: one commit. */
+export interface JournalRecord {
+  sequence: number;
+  writes: EncodedWrite[];
+}
+
 /**
- * The text of a journal record of serialized writes, in parts (FrameRoom.add): joined, exactly what
- * JSON.stringify({ sequence, writes }) makes of their encodeWrite forms (same members, same order), with the index
- * JSON taken in as it is.
+ * A commit's journal record, as a record with bodies (framing.ts): each write's stored JSON written as it is, and
+ * a header that is JSON.stringify({ sequence, writes }) of the encoded writes with `jsonBytes` in place of `json`.
  */
-export function serializedRecordParts(sequence: number, writes: readonly SerializedStoreWrite[]): string[] {
-  const parts = [`{"sequence":${sequence},"writes":[`];
-  for (let i = 0; i < writes.length; i++) {
-    const w = writes[i];
-    parts.push(
-      `${i === 0 ? '' : ','}{"type":${JSON.stringify(w.type)},"id":${JSON.stringify(w.id)},"vid":${w.vid},"lastUpdated":${w.lastUpdated.getTime()},"deleted":${w.deleted},"json":`,
-      JSON.stringify(w.json),
-      ',"index":',
-      w.indexJson,
-      '}',
-    );
-  }
-  parts.push(']}');
-  return parts;
+export function journalRecord({ sequence, writes }: JournalRecord): RecordWithBodies {
+  return {
+    bodies: writes.map((w) => w.json),
+    header: (bodyBytes) => [JSON.stringify({ sequence, writes: writes.map(({ json: _json, index, ...w }, i) => ({ ...w, jsonBytes: bodyBytes[i], index })) })],
+  };
+}
+
+/**
+ * The journal record of serialized writes: byte for byte what journalRecord makes of their encoded forms, with the
+ * index JSON taken in as it is (never parsed here, never joined into one string).
+ */
+export function serializedJournalRecord(sequence: number, writes: readonly SerializedStoreWrite[]): RecordWithBodies {
+  return {
+    bodies: writes.map((w) => w.json),
+    header: (bodyBytes) => {
+      const parts = [`{"sequence":${sequence},"writes":[`];
+      for (let i = 0; i < writes.length; i++) {
+        const w = writes[i];
+        parts.push(
+          `${i === 0 ? '' : ','}{"type":${JSON.stringify(w.type)},"id":${JSON.stringify(w.id)},"vid":${w.vid},"lastUpdated":${w.lastUpdated.getTime()},"deleted":${w.deleted},"jsonBytes":${bodyBytes[i]},"index":`,
+          w.indexJson,
+          '}',
+        );
+      }
+      parts.push(']}');
+      return parts;
+    },
+  };
+}
+
+/** A journal record read back: with bodies (journalRecord), or all JSON as journals written before them hold. */
+export function parseJournalRecord(payload: Buffer): JournalRecord {
+  const decoded = decodePayload(payload);
+  if ('json' in decoded) return JSON.parse(decoded.json) as JournalRecord;
+  const { sequence, writes } = JSON.parse(decoded.header) as { sequence: number; writes: (Omit<EncodedWrite, 'json'> & { jsonBytes: number })[] };
+  const bodies = decoded.bodies(writes.map((w) => w.jsonBytes));
+  return {
+    sequence,
+    writes: writes.map((w, i) => ({ type: w.type, id: w.id, vid: w.vid, lastUpdated: w.lastUpdated, deleted: w.deleted, json: bodies[i], index: w.index })),
+  };
 }
 
 /** Picks exactly the index fields, so a whole document can be passed in. */

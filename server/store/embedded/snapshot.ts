@@ -5,13 +5,15 @@
  * record it includes, so journal records it already holds are skipped if the journal was not yet truncated.
  */
 import { open, rename } from 'node:fs/promises';
-import { FrameRoom, readFramedRecords } from './framing.ts';
+import { decodePayload, FrameRoom, readFramedRecords } from './framing.ts';
 import { currentVersion, memoryIndexEntriesOf, type MemoryState } from './memory-state.ts';
 import { toMemoryIndexEntries, type MemoryIndexEntries } from './record-codec.ts';
 import { emptyIndexEntries } from '../types.ts';
 
 const FORMAT = 'vitrine-embedded-snapshot';
-const FORMAT_VERSION = 1;
+/** 2: versions as records with bodies (each stored JSON written raw); 1: as JSON arrays, still read. */
+const FORMAT_VERSION = 2;
+const READABLE_VERSIONS = [1, 2];
 const VERSIONS_PER_RECORD = 2000;
 const NO_INDEX_ENTRIES = toMemoryIndexEntries(emptyIndexEntries());
 
@@ -21,20 +23,31 @@ interface SnapshotHeader {
   lastSequence: number;
 }
 
-/** [type, id, vid, lastUpdated ms, deleted, json, index entries if this is the current version] */
+/**
+ * [type, id, vid, lastUpdated ms, deleted, json, index entries if this is the current version]; in a record with
+ * bodies (format 2) the header holds the JSON's length in bytes in its place, and the JSON is the body.
+ */
 type SnapshotVersion = [string, string, number, number, boolean, string, MemoryIndexEntries?];
+type SnapshotVersionHeader = [string, string, number, number, boolean, number, MemoryIndexEntries?];
 
 export async function writeSnapshot(path: string, state: MemoryState, lastSequence: number): Promise<void> {
   const temporaryPath = `${path}.tmp`;
   const file = await open(temporaryPath, 'w');
   const room = new FrameRoom(); // each record is written before the next is framed
-  const write = async (json: string) => {
-    room.add([json]);
+  const flush = async () => {
     await file.write(room.take());
+  };
+  const writeVersions = async (versions: SnapshotVersion[]) => {
+    room.addWithBodies({
+      bodies: versions.map((v) => v[5]),
+      header: (bodyBytes) => [JSON.stringify(versions.map((v, i) => [...v.slice(0, 5), bodyBytes[i], ...v.slice(6)]))],
+    });
+    await flush();
   };
   try {
     const header: SnapshotHeader = { format: FORMAT, formatVersion: FORMAT_VERSION, lastSequence };
-    await write(JSON.stringify(header));
+    room.add([JSON.stringify(header)]);
+    await flush();
     let chunk: SnapshotVersion[] = [];
     for (const version of state.allVersions.values()) {
       const record = state.records.get(`${version.type}/${version.id}`)!;
@@ -42,11 +55,11 @@ export async function writeSnapshot(path: string, state: MemoryState, lastSequen
       if (currentVersion(record) === version) entry.push(memoryIndexEntriesOf(record.document));
       chunk.push(entry);
       if (chunk.length === VERSIONS_PER_RECORD) {
-        await write(JSON.stringify(chunk));
+        await writeVersions(chunk);
         chunk = [];
       }
     }
-    if (chunk.length > 0) await write(JSON.stringify(chunk));
+    if (chunk.length > 0) await writeVersions(chunk);
     await file.sync();
   } finally {
     await file.close();
@@ -57,15 +70,16 @@ export async function writeSnapshot(path: string, state: MemoryState, lastSequen
 /** Loads a snapshot into an empty state; returns the sequence number of the last journal record it includes. */
 export async function readSnapshot(path: string, state: MemoryState): Promise<number> {
   let header: SnapshotHeader | undefined;
-  const result = await readFramedRecords(path, (json) => {
+  const result = await readFramedRecords(path, (payload) => {
+    const decoded = decodePayload(payload);
     if (!header) {
-      header = JSON.parse(json) as SnapshotHeader;
-      if (header.format !== FORMAT || header.formatVersion !== FORMAT_VERSION) {
+      header = 'json' in decoded ? (JSON.parse(decoded.json) as SnapshotHeader) : undefined;
+      if (header?.format !== FORMAT || !READABLE_VERSIONS.includes(header.formatVersion)) {
         throw new Error(`${path} is not a snapshot this version of the embedded store can read`);
       }
       return;
     }
-    for (const [type, id, vid, lastUpdated, deleted, body, index] of JSON.parse(json) as SnapshotVersion[]) {
+    for (const [type, id, vid, lastUpdated, deleted, body, index] of versionsOf(decoded)) {
       // Older versions are applied with no index entries; the current version that follows replaces them.
       state.apply({ type, id, vid, lastUpdated, deleted, json: body, index: index ?? NO_INDEX_ENTRIES });
     }
@@ -73,4 +87,12 @@ export async function readSnapshot(path: string, state: MemoryState): Promise<nu
   // A snapshot is renamed into place only once complete, so any damage is real corruption.
   if (result.tornTail || !header) throw new Error(`${path} is damaged (${result.tornTail ?? 'no header'}); restore it from a backup`);
   return header.lastSequence;
+}
+
+/** The versions of one record: a JSON array (format 1) or a record with bodies (format 2). */
+function versionsOf(decoded: ReturnType<typeof decodePayload>): SnapshotVersion[] {
+  if ('json' in decoded) return JSON.parse(decoded.json) as SnapshotVersion[];
+  const headers = JSON.parse(decoded.header) as SnapshotVersionHeader[];
+  const bodies = decoded.bodies(headers.map((h) => h[5]));
+  return headers.map((h, i) => [h[0], h[1], h[2], h[3], h[4], bodies[i], ...h.slice(6)] as SnapshotVersion);
 }
