@@ -5,16 +5,17 @@ import type { PreparedUnits } from '../server/ingest/prepare-unit.ts';
 import { emptyIndexEntries } from '../server/store/types.ts';
 
 describe('posted units', () => {
-  it('gives back every resource as it was, with or without serialized index entries', () => {
-    const resource = (id: string, indexJson?: string) => ({ type: 'Observation', id, metaHead: id === 'c' ? '{' : `{"tag":[{"code":"${id}"}]`, rest: id === 'd' ? '{}' : '{"status":"final"}', ...(indexJson === undefined ? { index: emptyIndexEntries() } : { indexJson }) });
+  it('gives back every resource as it was, with or without coded index entries and their table', () => {
+    const resource = (id: string, indexCoded?: string) => ({ type: 'Observation', id, metaHead: id === 'c' ? '{' : `{"tag":[{"code":"${id}"}]`, rest: id === 'd' ? '{}' : '{"status":"final"}', ...(indexCoded === undefined ? { index: emptyIndexEntries() } : { indexCoded }) });
     const prepared: PreparedUnits = {
       read: { Observation: 4, '(unreadable)': 1 },
       refusals: [{ type: '(unreadable)', reason: 'x: not readable JSON' }],
-      resources: [resource('a', '{"tok":["é \\"q\\""]}'), resource('b'), resource('c', '{}'), resource('d', '{"tok":[]}')],
+      resources: [resource('a', '[[0],[1]]'), resource('b'), resource('c', '[[],[]]'), resource('d', '[[],[2]]')],
+      indexTable: '["é \\"q\\"","b","c"]',
     };
     const posted = toPostedUnits(structuredClone(prepared));
     assert.equal(typeof posted.text, 'string');
-    assert.ok(posted.resources.every((r) => !('indexJson' in r) && !('metaHead' in r) && !('rest' in r)));
+    assert.ok(posted.resources.every((r) => !('indexCoded' in r) && !('metaHead' in r) && !('rest' in r)));
     assert.deepEqual(fromPostedUnits(structuredClone(posted)), prepared);
   });
 });

@@ -81,7 +81,7 @@ export async function runParallelIngest(sources: ParallelSources, options: Paral
     const prepared = await inFlight.shift()!.prepared;
     for (const [type, n] of Object.entries(prepared.read)) counter.count(type, 'read', n);
     for (const { type, reason } of prepared.refusals) counter.refuse(type, reason);
-    const durable = writer.write(prepared.resources, counter);
+    const durable = writer.write(prepared, counter);
     durable.catch(() => undefined); // raised when awaited below, not as an unhandled rejection meanwhile
     committing.push(durable);
     if (committing.length > COMMITS_IN_FLIGHT) await awaitOldestCommit();

@@ -8,10 +8,10 @@
 import type { PreparedResource, PreparedUnits } from './prepare-unit.ts';
 
 export interface PostedUnits extends Omit<PreparedUnits, 'resources'> {
-  resources: Omit<PreparedResource, 'metaHead' | 'rest' | 'indexJson'>[];
-  /** Each resource's metaHead, rest and indexJson, joined in that order. */
+  resources: Omit<PreparedResource, 'metaHead' | 'rest' | 'indexCoded'>[];
+  /** Each resource's metaHead, rest and indexCoded, joined in that order. */
   text: string;
-  /** Where each of those parts ends in `text`, three a resource; -1 for an indexJson it does not have. */
+  /** Where each of those parts ends in `text`, three a resource; -1 for an indexCoded it does not have. */
   ends: number[];
 }
 
@@ -23,11 +23,11 @@ export function toPostedUnits({ resources, ...rest }: PreparedUnits): PostedUnit
     parts.push(part);
     ends.push((end += part.length));
   };
-  const posted = resources.map(({ metaHead, rest: after, indexJson, ...resource }) => {
+  const posted = resources.map(({ metaHead, rest: after, indexCoded, ...resource }) => {
     add(metaHead);
     add(after);
-    if (indexJson === undefined) ends.push(-1);
-    else add(indexJson);
+    if (indexCoded === undefined) ends.push(-1);
+    else add(indexCoded);
     return resource;
   });
   return { ...rest, resources: posted, text: parts.join(''), ends };
@@ -46,8 +46,8 @@ export function fromPostedUnits({ resources, text, ends, ...rest }: PostedUnits)
   const prepared = resources.map((resource): PreparedResource => {
     const metaHead = next()!;
     const after = next()!;
-    const indexJson = next();
-    return indexJson === undefined ? { ...resource, metaHead, rest: after } : { ...resource, metaHead, rest: after, indexJson };
+    const indexCoded = next();
+    return indexCoded === undefined ? { ...resource, metaHead, rest: after } : { ...resource, metaHead, rest: after, indexCoded };
   });
   return { ...rest, resources: prepared };
 }

@@ -1,15 +1,17 @@
 /**
  * Everything of an ingest that needs no store: de-identify, validate (core + de-identified profiles), serialize and
  * extract the index entries. It runs in worker threads (ingest-worker.ts), so the main thread only commits.
- * The result is plain data, cheap to pass between threads: a few strings a resource when the store takes serialized
- * index entries (SerializedStoreWrite), the entries as objects otherwise.
+ * The result is plain data, cheap to pass between threads: a few strings a resource when the store takes coded
+ * index entries (SerializedCommit: each resource's entries coded against the batch's string table), the entries as
+ * objects otherwise.
  */
 import type { Resource } from '@medplum/fhirtypes';
 import { DeidError, type Deidentifier } from '../deid/engine.ts';
 import { isResourceType } from '../fhir/definitions.ts';
 import { OperationOutcomeError } from '../fhir/outcomes.ts';
 import { assertValid, type ResourcePipeline } from '../fhir/pipeline.ts';
-import { serializeIndexEntries } from '../store/embedded/record-codec.ts';
+import { IndexCoder } from '../store/embedded/coded-index.ts';
+import { toJournaledIndexEntries } from '../store/embedded/record-codec.ts';
 import type { IndexEntries } from '../store/types.ts';
 import { describeOutcome } from './ingest-targets.ts';
 import { readSourceFile, type SourceUnit } from './read-sources.ts';
@@ -26,9 +28,9 @@ export interface PreparedResource {
   metaHead: string;
   /** JSON of the elements after meta, as an object ("{}" when there are none). */
   rest: string;
-  /** The index entries as objects, or serialized (SerializedStoreWrite.indexJson): one of the two. */
+  /** The index entries as objects, or coded against the batch's indexTable (SerializedStoreWrite.indexCoded): one of the two. */
   index?: IndexEntries;
-  indexJson?: string;
+  indexCoded?: string;
 }
 
 /** The stored JSON, as WriteSession writes it: resourceType, id, meta (the server's fields last), the rest. */
@@ -43,11 +45,14 @@ export interface PreparedUnits {
   read: Record<string, number>;
   refusals: { type: string; reason: string }[];
   resources: PreparedResource[];
+  /** The string table the resources' indexCoded are coded against (SerializedCommit.indexTable), when they are. */
+  indexTable?: string;
 }
 
 /** De-identifies, validates and indexes the units; nothing here reads or writes the store. */
 export function prepareUnits(units: SourceUnit[], deidentifier: Deidentifier, key: Buffer, pipeline: ResourcePipeline, serializeIndex: boolean): PreparedUnits {
   const prepared: PreparedUnits = { read: {}, refusals: [], resources: [] };
+  const coder = serializeIndex ? new IndexCoder() : undefined;
   const count = (type: string) => (prepared.read[type] = (prepared.read[type] ?? 0) + 1);
   for (const unit of units) {
     for (const problem of unit.problems) {
@@ -81,10 +86,11 @@ export function prepareUnits(units: SourceUnit[], deidentifier: Deidentifier, ke
       const { resourceType: _type, id, meta, ...rest } = out;
       const metaJson = JSON.stringify({ ...meta, versionId: undefined, lastUpdated: undefined });
       const extracted = pipeline.extract(out);
-      const entries = serializeIndex ? { indexJson: serializeIndexEntries(extracted) } : { index: extracted };
+      const entries = coder ? { indexCoded: coder.code(toJournaledIndexEntries(extracted)) } : { index: extracted };
       prepared.resources.push({ type, id: id!, metaHead: metaJson.slice(0, -1), rest: JSON.stringify(rest), ...entries });
     }
   }
+  if (coder) prepared.indexTable = coder.tableJson();
   return prepared;
 }
 

@@ -11,7 +11,7 @@
  */
 import type { SerializedStoreWrite, Store, StoredVersion, StoreWrite } from '../store/types.ts';
 import type { SummaryCounter } from './ingest-summary.ts';
-import { storedJson, type PreparedResource } from './prepare-unit.ts';
+import { storedJson, type PreparedResource, type PreparedUnits } from './prepare-unit.ts';
 
 export class PreparedStoreWriter {
   /** `Type/id` -> the version that a commit not yet durable writes (the latest such commit's). */
@@ -23,10 +23,10 @@ export class PreparedStoreWriter {
 
   /**
    * Versions and commits the resources; resolves once they are durable. The next call need not wait for that:
-   * calls are committed in the order they are made. The resources come with their index entries serialized
-   * exactly when the store has commitSerialized.
+   * calls are committed in the order they are made. The resources come with their index entries coded (and the
+   * batch with their string table) exactly when the store has commitSerialized.
    */
-  async write(resources: PreparedResource[], counter: SummaryCounter): Promise<void> {
+  async write({ resources, indexTable }: Pick<PreparedUnits, 'resources' | 'indexTable'>, counter: SummaryCounter): Promise<void> {
     const previous = this.handedOver;
     let handOver!: () => void;
     this.handedOver = new Promise((resolve) => (handOver = resolve));
@@ -39,7 +39,7 @@ export class PreparedStoreWriter {
       for (const [key, version] of staged) this.notYetDurable.set(key, version);
       // One of the two is empty: an ingest prepares every resource the same way. A plain commit() promises no order
       // between calls, so the next call waits until it is durable.
-      if (versioned.serialized.length > 0) durable = this.store.commitSerialized!(versioned.serialized);
+      if (versioned.serialized.length > 0) durable = this.store.commitSerialized!({ indexTable: indexTable!, writes: versioned.serialized });
       else if (versioned.writes.length > 0) await (durable = this.store.commit(versioned.writes));
     } catch (err) {
       this.forget(staged);
@@ -70,7 +70,7 @@ export class PreparedStoreWriter {
       }
       const vid = (current?.vid ?? 0) + 1;
       const version = { type: resource.type, id: resource.id, vid, lastUpdated: now, deleted: false, json: storedJson(resource, vid, lastUpdated), expectedVid: current?.vid ?? 0 };
-      if (resource.indexJson !== undefined) serialized.push({ ...version, indexJson: resource.indexJson });
+      if (resource.indexCoded !== undefined) serialized.push({ ...version, indexCoded: resource.indexCoded });
       else writes.push({ ...version, index: resource.index! });
       staged.set(key, version);
       counter.count(resource.type, 'written');

@@ -57,14 +57,20 @@ export interface StoreWrite extends StoredVersion {
 }
 
 /**
- * A write whose index entries arrive serialized: `indexJson` is the JSON of IndexEntries with every date (the dt
- * bounds, date sort keys) as epoch milliseconds, as the embedded store journals them. An ingest's worker threads
- * make it where they extract the entries, so the thread that commits neither receives them as objects nor
- * serializes them again.
+ * A write whose index entries arrive coded: `indexCoded` is IndexCoder.code's form of them (embedded/coded-index.ts:
+ * a JSON array of numbers against its commit's string table, every date as epoch milliseconds), as the embedded
+ * store journals them. An ingest's worker threads make it where they extract the entries, so the thread that
+ * commits neither receives them as objects nor serializes them again.
  */
 export interface SerializedStoreWrite extends StoredVersion {
   expectedVid: number;
-  indexJson: string;
+  indexCoded: string;
+}
+
+/** Writes with coded index entries, and the JSON of the string table (IndexCoder.tableJson) they are coded against. */
+export interface SerializedCommit {
+  indexTable: string;
+  writes: SerializedStoreWrite[];
 }
 
 /** A MongoDB query document over StoredDocument fields (type, id, deleted, lastUpdated, tok, ref, str, ...). */
@@ -138,12 +144,12 @@ export interface Store {
   /** Applies all writes atomically and durably before resolving; throws StoreConflictError on a version mismatch. */
   commit(writes: StoreWrite[]): Promise<void>;
   /**
-   * commit() for writes whose index entries are serialized. Optional: a store without it is given StoreWrites
+   * commit() for writes whose index entries are coded (SerializedCommit). Optional: a store without it is given StoreWrites
    * (dates in the serialized form cannot be told from numbers again, so they must be made as objects upstream).
    * Its commits are version-checked and ordered when the call is made, not when it resolves: a caller may make
    * the next call before the last is durable, with versions that build on it.
    */
-  commitSerialized?(writes: SerializedStoreWrite[]): Promise<void>;
+  commitSerialized?(commit: SerializedCommit): Promise<void>;
 }
 
 /** One document's id and the sort keys asked for, in the order asked (undefined where it has none). */

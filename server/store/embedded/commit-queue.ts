@@ -4,7 +4,7 @@
  * then applied in memory in arrival order once durable. Readers therefore never see a write that a crash could
  * still take away. Compaction runs between journal batches, so it sees a state no commit is changing.
  */
-import type { SerializedStoreWrite, StoreWrite } from '../types.ts';
+import type { SerializedCommit, SerializedStoreWrite, StoreWrite } from '../types.ts';
 import { FrameRoom, type RecordWithBodies } from './framing.ts';
 import type { JournalFile, StoreLogger } from './journal-file.ts';
 import type { MemoryState } from './memory-state.ts';
@@ -57,11 +57,11 @@ export class CommitQueue {
   }
 
   /**
-   * commit() of writes whose index entries are serialized already: they are journaled as they are, and parsed
+   * commit() of writes whose index entries are coded (SerializedCommit): they are journaled as they are, and decoded
    * only when applied, so a bulk load's entries are short-lived objects rather than ones waiting on the fsync.
    */
-  commitSerialized(writes: SerializedStoreWrite[]): Promise<void> {
-    return this.enqueue(writes, (sequence) => ({ record: serializedJournalRecord(sequence, writes), encoded: () => decodedOneByOne(writes) }));
+  commitSerialized(commit: SerializedCommit): Promise<void> {
+    return this.enqueue(commit.writes, (sequence) => ({ record: serializedJournalRecord(sequence, commit), encoded: () => decodedOneByOne(commit) }));
   }
 
   private enqueue(
@@ -181,8 +181,10 @@ export class CommitQueue {
   }
 }
 
-// Each write's entries are parsed just before it is applied and dropped right after, so they die young: parsing a
-// whole commit first would keep megabytes alive through a scavenge, to be copied and promoted for nothing.
-function* decodedOneByOne(writes: readonly SerializedStoreWrite[]): Generator<EncodedWrite> {
-  for (const write of writes) yield decodeSerializedWrite(write);
+// Each write's entries are decoded just before it is applied and dropped right after, so they die young: decoding a
+// whole commit first would keep megabytes alive through a scavenge, to be copied and promoted for nothing. The
+// string table is parsed once for the commit.
+function* decodedOneByOne({ indexTable, writes }: SerializedCommit): Generator<EncodedWrite> {
+  const strings = JSON.parse(indexTable) as string[];
+  for (const write of writes) yield decodeSerializedWrite(strings, write);
 }

@@ -4,7 +4,7 @@
  */
 import { mkdir, open, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Filter, HistoryQuery, MatchKeys, SerializedStoreWrite, Store, StoredVersion, StoreQuery, StoreWrite } from '../types.ts';
+import type { Filter, HistoryQuery, MatchKeys, SerializedCommit, Store, StoredVersion, StoreQuery, StoreWrite } from '../types.ts';
 import { CommitQueue } from './commit-queue.ts';
 import { DOCUMENT_NUMBERS } from './candidate-selection.ts';
 import { countDocuments, findRecords, matchKeysOf } from './document-query.ts';
@@ -139,9 +139,9 @@ export class EmbeddedStore implements Store {
   }
 
   /** commit() of writes whose index entries are serialized (an ingest's prepared writes); durable once resolved. */
-  async commitSerialized(writes: SerializedStoreWrite[]): Promise<void> {
+  async commitSerialized(commit: SerializedCommit): Promise<void> {
     if (!this.queue) throw new Error('embedded store: not open');
-    await this.queue.commitSerialized(writes);
+    await this.queue.commitSerialized(commit);
   }
 
   private openState(): MemoryState {

@@ -5,7 +5,8 @@
  * (see memory-filter.ts), so a date compares with a date. Sort keys that were dates become numbers too; one sort
  * key always holds one kind of value, so their order is unchanged.
  */
-import type { IndexEntries, SerializedStoreWrite, StoredVersion, StoreWrite } from '../types.ts';
+import type { IndexEntries, SerializedCommit, SerializedStoreWrite, StoredVersion, StoreWrite } from '../types.ts';
+import { decodeIndexEntries } from './coded-index.ts';
 import { decodePayload, type RecordWithBodies } from './framing.ts';
 import type { VersionEntry } from './version-history.ts';
 
@@ -40,12 +41,8 @@ function encodedVersion(write: StoredVersion, index: JournaledIndexEntries): Enc
   return { type: write.type, id: write.id, vid: write.vid, lastUpdated: write.lastUpdated.getTime(), deleted: write.deleted, json: write.json, index };
 }
 
-/** The JSON of the index entries as a journal record holds them: SerializedStoreWrite.indexJson. */
-export function serializeIndexEntries(index: IndexEntries): string {
-  return JSON.stringify(toJournaledIndexEntries(index));
-}
-
-function toJournaledIndexEntries(index: IndexEntries): JournaledIndexEntries {
+/** The entries as a journal record holds them: dates as epoch milliseconds, srtHi left out or cut to srtHiDiff. */
+export function toJournaledIndexEntries(index: IndexEntries): JournaledIndexEntries {
   const entries: JournaledIndexEntries = toMemoryIndexEntries(index);
   const { srt, srtHi } = entries as MemoryIndexEntries;
   const names = Object.keys(srt);
@@ -62,9 +59,9 @@ export function sameSortKeys(a: MemoryIndexEntries['srt'], b: MemoryIndexEntries
   return names.length === Object.keys(b).length && names.every((name) => a[name] === b[name]);
 }
 
-/** A serialized write as encodeWrite would have made it from the same write with its entries as objects. */
-export function decodeSerializedWrite(write: SerializedStoreWrite): EncodedWrite {
-  return encodedVersion(write, JSON.parse(write.indexJson) as JournaledIndexEntries);
+/** A write of a SerializedCommit as encodeWrite would have made it from the same write with its entries as objects. */
+export function decodeSerializedWrite(strings: readonly string[], write: SerializedStoreWrite): EncodedWrite {
+  return encodedVersion(write, decodeIndexEntries(strings, write.indexCoded));
 }
 
 /** One journal record: one commit. */
@@ -85,20 +82,21 @@ export function journalRecord({ sequence, writes }: JournalRecord): RecordWithBo
 }
 
 /**
- * The journal record of serialized writes: byte for byte what journalRecord makes of their encoded forms, with the
- * index JSON taken in as it is (never parsed here, never joined into one string).
+ * The journal record of a SerializedCommit: its string table, then each write's stored JSON and coded entries, as
+ * bodies taken in as they are (never parsed here, never joined into one string), and a header naming their byte
+ * lengths: JSON of { sequence, indexTable, writes } with `jsonBytes` and `indexBytes` for each write.
  */
-export function serializedJournalRecord(sequence: number, writes: readonly SerializedStoreWrite[]): RecordWithBodies {
+export function serializedJournalRecord(sequence: number, { indexTable, writes }: SerializedCommit): RecordWithBodies {
+  const bodies = [indexTable];
+  for (const w of writes) bodies.push(w.json, w.indexCoded);
   return {
-    bodies: writes.map((w) => w.json),
+    bodies,
     header: (bodyBytes) => {
-      const parts = [`{"sequence":${sequence},"writes":[`];
+      const parts = [`{"sequence":${sequence},"indexTable":${bodyBytes[0]},"writes":[`];
       for (let i = 0; i < writes.length; i++) {
         const w = writes[i];
         parts.push(
-          `${i === 0 ? '' : ','}{"type":${JSON.stringify(w.type)},"id":${JSON.stringify(w.id)},"vid":${w.vid},"lastUpdated":${w.lastUpdated.getTime()},"deleted":${w.deleted},"jsonBytes":${bodyBytes[i]},"index":`,
-          w.indexJson,
-          '}',
+          `${i === 0 ? '' : ','}{"type":${JSON.stringify(w.type)},"id":${JSON.stringify(w.id)},"vid":${w.vid},"lastUpdated":${w.lastUpdated.getTime()},"deleted":${w.deleted},"jsonBytes":${bodyBytes[1 + 2 * i]},"indexBytes":${bodyBytes[2 + 2 * i]}}`,
         );
       }
       parts.push(']}');
@@ -107,15 +105,29 @@ export function serializedJournalRecord(sequence: number, writes: readonly Seria
   };
 }
 
-/** A journal record read back: with bodies (journalRecord), or all JSON as journals written before them hold. */
+type HeaderWrite = Omit<EncodedWrite, 'json' | 'index'> & { jsonBytes: number } & ({ index: JournaledIndexEntries } | { indexBytes: number });
+
+/**
+ * A journal record read back: of a SerializedCommit (its entries decoded against its table), with bodies
+ * (journalRecord), or all JSON as journals written before either hold.
+ */
 export function parseJournalRecord(payload: Buffer): JournalRecord {
   const decoded = decodePayload(payload);
   if ('json' in decoded) return JSON.parse(decoded.json) as JournalRecord;
-  const { sequence, writes } = JSON.parse(decoded.header) as { sequence: number; writes: (Omit<EncodedWrite, 'json'> & { jsonBytes: number })[] };
-  const bodies = decoded.bodies(writes.map((w) => w.jsonBytes));
+  const { sequence, indexTable, writes } = JSON.parse(decoded.header) as { sequence: number; indexTable?: number; writes: HeaderWrite[] };
+  const coded = indexTable !== undefined;
+  const lengths = coded ? [indexTable] : [];
+  for (const w of writes) lengths.push(w.jsonBytes, ...('indexBytes' in w ? [w.indexBytes] : []));
+  const bodies = decoded.bodies(lengths);
+  const strings = coded ? (JSON.parse(bodies[0]) as string[]) : [];
+  let at = coded ? 1 : 0;
   return {
     sequence,
-    writes: writes.map((w, i) => ({ type: w.type, id: w.id, vid: w.vid, lastUpdated: w.lastUpdated, deleted: w.deleted, json: bodies[i], index: w.index })),
+    writes: writes.map((w) => {
+      const json = bodies[at++];
+      const index = 'indexBytes' in w ? decodeIndexEntries(strings, bodies[at++]) : w.index;
+      return { type: w.type, id: w.id, vid: w.vid, lastUpdated: w.lastUpdated, deleted: w.deleted, json, index };
+    }),
   };
 }
 
