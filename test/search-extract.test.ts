@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import type { Resource } from '@medplum/fhirtypes';
 import { extractIndexEntries } from '../server/search/extract.ts';
+import { wildcardNamesOf } from '../server/search/index-keys.ts';
 import { loadFixture } from './search-documents.ts';
 
 describe('search: extractIndexEntries (https://hl7.org/fhir/R4/search.html)', () => {
@@ -110,9 +111,15 @@ describe('search: extractIndexEntries (https://hl7.org/fhir/R4/search.html)', ()
     assert.deepEqual(bp.compartments, ['Patient/example']);
   });
 
-  it('indexes composites under the token of their first part', () => {
+  it('indexes composites under the token of their first part: keys under every form, named entries under the exact one', () => {
     assert.ok(bp.num.some((n) => n.p === 'component-code-value-quantity|http://loinc.org|8480-6' && n.v === 107));
-    assert.ok(bp.num.some((n) => n.p === 'component-code-value-quantity|*|8462-4' && n.v === 60));
+    assert.ok(bp.num.some((n) => n.p === 'component-code-value-quantity|http://loinc.org|8462-4' && n.v === 60));
+    // The wildcard forms are what the exact names stand for (index-keys.ts wildcardNamesOf), not stored again.
+    assert.ok(!bp.num.some((n) => n.p.includes('|*')));
+    assert.deepEqual(wildcardNamesOf('component-code-value-quantity|http://loinc.org|8462-4:canonical'), [
+      'component-code-value-quantity|*|8462-4:canonical',
+      'component-code-value-quantity|http://loinc.org|*:canonical',
+    ]);
   });
 
   it('indexes uris, meta tags and profiles', () => {

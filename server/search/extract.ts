@@ -16,7 +16,7 @@ import {
   addTokenValues,
   addUriValues,
 } from './extract-values.ts';
-import { presenceKey } from './index-keys.ts';
+import { presenceKey, wildcardNamesOf } from './index-keys.ts';
 import { getSearchParameter, getSearchParameterByUrl, getSearchParameters, type SearchParameterDefinition, type SearchParamType } from './registry.ts';
 
 const require = createRequire(import.meta.url);
@@ -163,26 +163,34 @@ function componentType(url: string, base: string): SearchParamType | undefined {
 /**
  * A composite is indexed under `<code>|<key of the first part>` names, with the second part's entry stored under
  * that name: `code-value-quantity|http://loinc.org|8480-6` in `num`, `relationship|DocumentReference/d1` in `tok`.
+ * Keys (`tok`, `ref`) are made under every form of the first part's token; named entries (`num`, `dt`, `str`,
+ * `uri`) under its exact forms alone, which stand for the wildcard forms (index-keys.ts wildcardNamesOf).
  * https://hl7.org/fhir/R4/search.html#composite
  */
 function addCompositeValues(entries: IndexEntries, code: string, items: unknown[], components: CompiledComponent[]): boolean {
   let added = false;
   for (const item of items) {
-    const keys = firstPartKeys(components[0], item);
-    if (keys.length === 0) continue;
+    const names = firstPartKeys(components[0], item).map((key) => `${code}${key}`);
+    if (names.length === 0) continue;
     // The second part's entries once, under the empty name: every name an adder makes is the code and a suffix.
     const second = emptyIndexEntries();
     if (!ADDERS[components[1].type!]!(second, '', components[1].evaluate(item))) continue;
     added = true;
-    for (const key of keys) addUnderName(entries, `${code}${key}`, second);
+    for (const name of names) addKeysUnderName(entries, name, second);
+    const wildcards = new Set(names.flatMap(wildcardNamesOf));
+    for (const name of names) if (!wildcards.has(name)) addNamedEntriesUnderName(entries, name, second);
   }
   return added;
 }
 
-/** Entries made under the empty name, added under `name` (their text and sort entries are not a composite's). */
-function addUnderName(entries: IndexEntries, name: string, part: IndexEntries): void {
+/** Keys made under the empty name, added under `name` (presence is not a composite's). */
+function addKeysUnderName(entries: IndexEntries, name: string, part: IndexEntries): void {
   for (const tok of part.tok) if (!tok.endsWith(':present')) entries.tok.push(name + tok);
   for (const ref of part.ref) entries.ref.push(name + ref);
+}
+
+/** Named entries made under the empty name, added under `name` (their text and sort entries are not a composite's). */
+function addNamedEntriesUnderName(entries: IndexEntries, name: string, part: IndexEntries): void {
   for (const entry of part.str) entries.str.push({ ...entry, p: name + entry.p });
   for (const entry of part.dt) entries.dt.push({ ...entry, p: name + entry.p });
   for (const entry of part.num) entries.num.push({ ...entry, p: name + entry.p });

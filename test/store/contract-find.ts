@@ -49,6 +49,20 @@ export function describeFindContract(t: StoreUnderTest): void {
       assert.deepEqual(await foundUnordered(live('Patient', { str: { $elemMatch: { p: 'name', v: { $regex: '^smith' } } } })), ['Patient/p1', 'Patient/p2']);
     });
 
+    it("finds a composite's entries, stored under the exact name of its first part, by its wildcard names", async function () {
+      const quantity = (p: string, v: Filter) => live('Observation', { num: { $elemMatch: { p, v } } });
+      assert.deepEqual(await foundUnordered(quantity('code-value-quantity|http://loinc.org|8310-5', { $gt: 0 })), ['Observation/o2']);
+      assert.deepEqual(await foundUnordered(quantity('code-value-quantity|*|8867-4', { $gt: 100 })), ['Observation/o3']);
+      assert.equal(await t.store.count(quantity('code-value-quantity|*|8867-4', { $gt: 0 })), 2);
+      assert.deepEqual(await foundUnordered(quantity('code-value-quantity|http://loinc.org|*', { $lt: 100 })), ['Observation/o1', 'Observation/o2']);
+      // A name's suffix is part of what it stands for: the canonical entries answer only a canonical wildcard.
+      assert.deepEqual(await foundUnordered(quantity('code-value-quantity|http://loinc.org|*', { $gt: 300 })), []);
+      assert.deepEqual(await foundUnordered(quantity('code-value-quantity|http://loinc.org|*:canonical', { $gt: 300 })), ['Observation/o2']);
+      assert.deepEqual(await foundUnordered(quantity('code-value-quantity|*|8310-5:canonical', { $gt: 300 })), ['Observation/o2']);
+      assert.deepEqual(await foundUnordered(quantity('code-value-quantity|http://snomed.info/sct|*', { $gt: 0 })), []);
+      assert.deepEqual(await foundUnordered({ $or: [quantity('code-value-quantity|*|8310-5', { $gt: 0 }), { tok: 'status||final', type: 'Observation' }] }), ['Observation/o1', 'Observation/o2', 'Observation/o3']);
+    });
+
     it('combines conditions with $or, $nor and $exists', async function () {
       const maleOrJones = { $or: [{ tok: 'gender||male' }, { str: { $elemMatch: { p: 'name', v: 'jones' } } }] };
       assert.deepEqual(await foundUnordered(live('Patient', maleOrJones)), ['Patient/p2', 'Patient/p3']);

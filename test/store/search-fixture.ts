@@ -30,7 +30,12 @@ function observation(id: string, step: number, subject: string, loinc: string, s
       compartments: [subject],
       tok: [`code|http://loinc.org|${loinc}`, `code|*|${loinc}`, 'code|http://loinc.org|*', `status||${status}`, `status|*|${status}`],
       ref: [`subject|${subject}`, `patient|${subject}`],
-      num: [{ p: 'value-quantity', v: value, sys: 'http://unitsofmeasure.org', code: unit }],
+      num: [
+        { p: 'value-quantity', v: value, sys: 'http://unitsofmeasure.org', code: unit },
+        // A composite's entries, as extraction makes them: under the exact name of the first part alone.
+        { p: `code-value-quantity|http://loinc.org|${loinc}`, v: value, sys: 'http://unitsofmeasure.org', code: unit },
+        ...(unit === 'Cel' ? [{ p: `code-value-quantity|http://loinc.org|${loinc}:canonical`, v: value + 273.15, sys: 'http://unitsofmeasure.org', code: 'K' }] : []),
+      ],
       dt: [{ p: 'date', ...day(date) }],
       srt: { date: day(date).lo },
       srtHi: { date: day(date).hi },

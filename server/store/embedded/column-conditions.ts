@@ -4,6 +4,7 @@
  * candidate with one entry of the parameter the column holds the answer; with none the condition fails; with
  * several the condition is tested on the document, as before.
  */
+import { isWildcardName } from '../../search/index-keys.ts';
 import { conjuncts } from '../filter-conjuncts.ts';
 import type { Filter } from '../types.ts';
 import { isPlainObject } from './candidate-selection.ts';
@@ -90,7 +91,8 @@ function dateBoundsCondition(part: Filter): { code: string; tests: BoundTest[] }
   const dt = part.dt;
   if (keys.length !== 1 || keys[0] !== 'dt' || !isPlainObject(dt) || Object.keys(dt).length !== 1 || !isPlainObject(dt.$elemMatch)) return undefined;
   const { p, ...bounds } = dt.$elemMatch;
-  if (typeof p !== 'string') return undefined;
+  // A column holds one parameter's entries; a wildcard name stands for several (index-keys.ts wildcardNamesOf).
+  if (typeof p !== 'string' || isWildcardName(p)) return undefined;
   const tests: BoundTest[] = [];
   for (const [name, condition] of Object.entries(bounds)) {
     if ((name !== 'lo' && name !== 'hi') || !isPlainObject(condition)) return undefined;

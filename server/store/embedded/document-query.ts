@@ -5,6 +5,7 @@
  * instead of sorting them all.
  */
 import { Query } from 'mingo';
+import { withWildcardEntries } from '../../search/index-keys.ts';
 import type { Filter, MatchKeys, StoreQuery } from '../types.ts';
 import { candidateIds, planCandidates, type CandidatePlan, type IndexLookups } from './candidate-selection.ts';
 import { FAILED, PASSED, splitColumnConditions, testColumns } from './column-conditions.ts';
@@ -189,8 +190,9 @@ function documentTest(filter: Filter): (document: MemoryDocument) => boolean {
   const predicate = compilePredicate(memoryFilter);
   if (predicate) return predicate;
   const query = new Query<Record<string, unknown>>(memoryFilter);
-  // mingo reads plain arrays: unpack the document's entries (slow, and rare: only operators search never emits).
-  return (document) => query.test({ ...document, ...memoryIndexEntriesOf(document) } as unknown as Record<string, unknown>);
+  // mingo reads plain arrays: unpack the document's entries, each also under the wildcard names it stands for (slow,
+  // and rare: only operators search never emits).
+  return (document) => query.test({ ...document, ...withWildcardEntries(memoryIndexEntriesOf(document)) } as unknown as Record<string, unknown>);
 }
 
 function* candidateDocuments(state: MemoryState, plan: CandidatePlan): Generator<MemoryDocument> {

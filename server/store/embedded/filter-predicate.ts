@@ -6,6 +6,7 @@
  * filters. Packed entries (packed-entries.ts) are tested in place by `$elemMatch`. Anything else returns undefined and the caller falls back to mingo, so answers never differ.
  * https://www.mongodb.com/docs/manual/reference/operator/query/
  */
+import { isWildcardName, standsFor } from '../../search/index-keys.ts';
 import type { Filter } from '../types.ts';
 import { isPlainObject } from './candidate-selection.ts';
 import { PackedEntries, type SlotTest } from './packed-entries.ts';
@@ -141,7 +142,7 @@ function compileOperator(operator: string, operand: unknown, field?: string): Fi
       return rangeTest(operator, operand);
     case '$elemMatch': {
       if (!isPlainObject(operand)) throw new Unsupported();
-      const element = compileDocument(operand);
+      const element = compileEntry(operand);
       const slots = field === undefined ? undefined : packedSlotTests(field, operand);
       return (value) => {
         if (value instanceof PackedEntries) return slots ? value.someWithSlots(slots) : value.some(element);
@@ -161,6 +162,32 @@ function compileOperator(operator: string, operand: unknown, field?: string): Fi
 }
 
 /**
+ * An `$elemMatch` operand: conditions on an entry, where a wildcard name (`p: "code-value-quantity|*|8480-6"`) holds
+ * for the entries stored under the exact names it stands for (index-keys.ts wildcardNamesOf).
+ */
+function compileEntry(operand: Record<string, unknown>): Predicate {
+  const { p, ...others } = operand;
+  if (typeof p !== 'string' || !isWildcardName(p)) return compileDocument(operand);
+  const name = wildcardNameTest(p);
+  const rest = compileDocument(others);
+  return (entry) => name((entry as Record<string, unknown>).p) && rest(entry);
+}
+
+/**
+ * The test of an entry's name against a wildcard name. Names are few and shared by many entries (the store keeps
+ * each string once), so each is decided once per search and then looked up.
+ */
+function wildcardNameTest(wildcard: string): FieldTest {
+  const decided = new Map<string, boolean>();
+  return (value) => {
+    if (typeof value !== 'string') return false;
+    let holds = decided.get(value);
+    if (holds === undefined) decided.set(value, (holds = standsFor(value, wildcard)));
+    return holds;
+  };
+}
+
+/**
  * An `$elemMatch` on a packed field (`dt`, `num`, ...) whose conditions are all on the entries' own fields, as
  * tests of the packed slots: no entry object is filled per element (a date or quantity search runs this for every
  * candidate). Undefined when the operand has anything else.
@@ -170,7 +197,8 @@ function packedSlotTests(field: string, operand: Record<string, unknown>): SlotT
   for (const [name, condition] of Object.entries(operand)) {
     const slot = name.startsWith('$') ? undefined : PackedEntries.slotOf(field, name);
     if (!slot) return undefined;
-    tests.push({ ...slot, test: fieldTest(condition) });
+    const wildcard = name === 'p' && typeof condition === 'string' && isWildcardName(condition);
+    tests.push({ ...slot, test: wildcard ? wildcardNameTest(condition) : fieldTest(condition) });
   }
   return tests;
 }

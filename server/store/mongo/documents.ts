@@ -2,6 +2,7 @@
  * The documents the MongoDB store keeps (DESIGN.md, "Stored documents"): `resources` holds each resource's current
  * version as a StoredDocument plus the parsed FHIR JSON under `resource`; `history` holds every version.
  */
+import { withWildcardEntries } from '../../search/index-keys.ts';
 import { ObjectId } from 'mongodb';
 import type { StoredDocument, StoredVersion, StoreWrite } from '../types.ts';
 
@@ -42,7 +43,8 @@ export function toResourceDocument(write: StoreWrite): ResourceDocument {
     vid: write.vid,
     lastUpdated: write.lastUpdated,
     deleted: write.deleted,
-    ...write.index,
+    // MongoDB looks a composite's wildcard names up in its index, so they are written out (index-keys.ts).
+    ...withWildcardEntries(write.index),
   };
   const resource = parseResource(write);
   if (resource) doc.resource = resource;
