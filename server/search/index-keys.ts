@@ -25,8 +25,34 @@ export function tokenKey(param: string, system: string | undefined, code: string
   return `${param}|${system === undefined ? '*' : keySystem(system)}|${code ?? '*'}`;
 }
 
-/** Every key an indexed token (system, code) must be found under. */
-export function tokenIndexKeys(param: string, system: string | undefined, code: string | undefined): string[] {
+/**
+ * Every key an indexed token (system, code) must be found under: the same array of the same strings for the same
+ * token (do not change it). A batch's tokens repeat (every vital-signs Observation has the same category and
+ * status), and a string made once has its hash made once too, where each new one had to be joined up and hashed
+ * again wherever it was looked up (coding a batch's entries, IndexCoder, spent a tenth of an ingest's prepare so).
+ */
+export function tokenIndexKeys(param: string, system: string | undefined, code: string | undefined): readonly string[] {
+  let bySystem = madeKeys.get(param);
+  if (!bySystem) madeKeys.set(param, (bySystem = new Map()));
+  let byCode = bySystem.get(system ?? '');
+  if (!byCode) {
+    if (bySystem.size >= MADE_KEYS_LIMIT) bySystem.clear();
+    bySystem.set(system ?? '', (byCode = new Map()));
+  }
+  let keys = byCode.get(code ?? '');
+  if (!keys) {
+    // Identifier values are unique: the memo of a system's codes is emptied before it grows without end.
+    if (byCode.size >= MADE_KEYS_LIMIT) byCode.clear();
+    byCode.set(code ?? '', (keys = makeTokenIndexKeys(param, system, code)));
+  }
+  return keys;
+}
+
+const madeKeys = new Map<string, Map<string, Map<string, readonly string[]>>>();
+/** Systems per parameter, and codes per system, kept at most. */
+const MADE_KEYS_LIMIT = 10_000;
+
+function makeTokenIndexKeys(param: string, system: string | undefined, code: string | undefined): readonly string[] {
   if (!code) return system ? [`${param}|${keySystem(system)}|*`] : [];
   if (!system) return [`${param}||${code}`, `${param}|*|${code}`];
   const inKey = keySystem(system);
