@@ -16,7 +16,7 @@ import {
   addTokenValues,
   addUriValues,
 } from './extract-values.ts';
-import { presenceKey, wildcardNamesOf } from './index-keys.ts';
+import { presenceKey } from './index-keys.ts';
 import { getSearchParameter, getSearchParameterByUrl, getSearchParameters, type SearchParameterDefinition, type SearchParamType } from './registry.ts';
 
 const require = createRequire(import.meta.url);
@@ -177,10 +177,22 @@ function addCompositeValues(entries: IndexEntries, code: string, items: unknown[
     if (!ADDERS[components[1].type!]!(second, '', components[1].evaluate(item))) continue;
     added = true;
     for (const name of names) addKeysUnderName(entries, name, second);
-    const wildcards = new Set(names.flatMap(wildcardNamesOf));
-    for (const name of names) if (!wildcards.has(name)) addNamedEntriesUnderName(entries, name, second);
+    for (const name of exactNames(names, code.length)) addNamedEntriesUnderName(entries, name, second);
   }
   return added;
+}
+
+/**
+ * The names less the wildcard forms that the exact ones stand for (index-keys.ts wildcardNamesOf): `<code>|*|<c>`,
+ * and `<code>|<s>|*` where a `<code>|<s>|<c>` is among them (alone, it is a system-only token's exact name).
+ */
+function exactNames(names: readonly string[], codeLength: number): string[] {
+  return names.filter((name) => {
+    if (name.startsWith('|*|', codeLength)) return false;
+    if (!name.endsWith('|*')) return true;
+    const system = name.slice(0, -1);
+    return !names.some((other) => other !== name && other.startsWith(system));
+  });
 }
 
 /** Keys made under the empty name, added under `name` (presence is not a composite's). */
