@@ -4,7 +4,7 @@ import { appendFile, mkdtemp, readFile, rm, stat, truncate, writeFile } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EmbeddedStore } from '../server/store/embedded/embedded-store.ts';
-import { FrameRoom } from '../server/store/embedded/framing.ts';
+import { FrameRoom, readFramedRecords } from '../server/store/embedded/framing.ts';
 import { toMemoryIndexEntries } from '../server/store/embedded/record-codec.ts';
 import { emptyIndexEntries } from '../server/store/types.ts';
 import { describeStoreContract } from './store/contract.ts';
@@ -24,6 +24,15 @@ function recordingLogger() {
   return { warnings, info() {}, warn: (_obj: object, msg?: string) => void warnings.push(msg ?? '') };
 }
 
+/** The formatVersion in the header record of the snapshot in `dir`. */
+async function snapshotFormatVersionIn(dir: string): Promise<number> {
+  let version = -1;
+  await readFramedRecords(join(dir, 'snapshot.dat'), (payload) => {
+    if (version < 0) version = (JSON.parse(payload.toString('utf8')) as { formatVersion: number }).formatVersion;
+  });
+  return version;
+}
+
 describe('EmbeddedStore durability', function () {
   let dir: string;
   // Tests abandon stores without close() to act out a crash; their files are released here, newest first.
@@ -36,6 +45,8 @@ describe('EmbeddedStore durability', function () {
     opened = [];
     await rm(dir, { recursive: true, force: true });
   });
+
+  const snapshotFormatVersion = () => snapshotFormatVersionIn(dir);
 
   async function reopened(options: { compactEvery?: number } = {}) {
     const logger = recordingLogger();
@@ -94,10 +105,29 @@ describe('EmbeddedStore durability', function () {
     const { store } = await reopened();
     assert.equal((await store.read('Observation', 'old'))?.json, json);
     assert.deepEqual((await store.find({ filter: { tok: 'status||final' }, sort: [['_id', 1]] })).map((v) => v.id), ['old', 'older-journal']);
-    await store.close(); // rewritten in format 2, and read back the same
+    await store.commit([put('Patient', 'new')]);
+    await store.close(); // compacted: rewritten in the current format, and read back the same
+    assert.equal(await snapshotFormatVersion(), 3);
     const again = (await reopened()).store;
     assert.equal((await again.read('Observation', 'old'))?.json, json);
     assert.equal(await again.count({ tok: 'status||final' }), 2);
+  });
+
+  it('opens a snapshot of format 2 (records with bodies, the entries as JSON objects)', async function () {
+    const index = { ...toMemoryIndexEntries(emptyIndexEntries()), tok: ['status||final'], srt: { date: 5 }, srtHi: { date: 9 } };
+    const json = JSON.stringify({ resourceType: 'Observation', id: 'two', note: [{ text: 'é "quoted"' }] });
+    const room = new FrameRoom();
+    room.add([JSON.stringify({ format: 'vitrine-embedded-snapshot', formatVersion: 2, lastSequence: 1 })]);
+    room.addWithBodies({ bodies: [json], header: (bytes) => [JSON.stringify([['Observation', 'two', 1, 1000, false, bytes[0], index]])] });
+    await writeFile(join(dir, 'snapshot.dat'), room.take());
+    const { store } = await reopened();
+    assert.equal((await store.read('Observation', 'two'))?.json, json);
+    assert.equal(await store.count({ tok: 'status||final', 'srtHi.date': 9 }), 1);
+    await store.commit([put('Patient', 'new')]);
+    await store.close();
+    assert.equal(await snapshotFormatVersion(), 3);
+    const again = (await reopened()).store;
+    assert.equal(await again.count({ tok: 'status||final', 'srt.date': 5, 'srtHi.date': 9 }), 1);
   });
 
   it('skips journal records a snapshot already holds (crash between snapshot rename and journal truncation)', async function () {

@@ -105,8 +105,15 @@ export class IndexCoder {
 
 /** The entries of one coded resource (IndexCoder.code), with the strings of its batch's table. */
 export function decodeIndexEntries(strings: readonly string[], coded: string): JournaledIndexEntries {
-  type Lists = [number[], number[], number[], number[], number[], number[], number[], number[], number[], number, number[]];
-  const [compartments, tok, ref, str, dt, num, uri, txt, srt, hiForm, hi] = JSON.parse(coded) as Lists;
+  return decodeCodedLists(strings, JSON.parse(coded) as CodedLists);
+}
+
+/** A coded resource's entries as JSON.parse gives them (a snapshot holds them inside its version headers). */
+export type CodedLists = [number[], number[], number[], number[], number[], number[], number[], number[], number[], number, number[]];
+
+/** decodeIndexEntries of entries already parsed. */
+export function decodeCodedLists(strings: readonly string[], lists: CodedLists): JournaledIndexEntries {
+  const [compartments, tok, ref, str, dt, num, uri, txt, srt, hiForm, hi] = lists;
   const entries: JournaledIndexEntries = {
     compartments: idsToStrings(strings, compartments),
     tok: idsToStrings(strings, tok),

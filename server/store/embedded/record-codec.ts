@@ -42,7 +42,7 @@ function encodedVersion(write: StoredVersion, index: JournaledIndexEntries): Enc
 }
 
 /** The entries as a journal record holds them: dates as epoch milliseconds, srtHi left out or cut to srtHiDiff. */
-export function toJournaledIndexEntries(index: IndexEntries): JournaledIndexEntries {
+export function toJournaledIndexEntries(index: IndexEntries | MemoryIndexEntries): JournaledIndexEntries {
   const entries: JournaledIndexEntries = toMemoryIndexEntries(index);
   const { srt, srtHi } = entries as MemoryIndexEntries;
   const names = Object.keys(srt);
