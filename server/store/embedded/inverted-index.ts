@@ -27,6 +27,9 @@ export interface IdSet extends Iterable<string> {
 interface Posting {
   key: string;
   byType: Map<string, PostingList>;
+  /** The list last added to and its type: a batch of one type's documents adds to the same list again and again. */
+  lastType: string | undefined;
+  lastList: PostingList | undefined;
 }
 
 const NO_IDS: IdSet = new Set<string>();
@@ -49,19 +52,28 @@ export class InvertedIndex {
     const kept = oldKeys.length > 0 ? new Set(newKeys) : undefined;
     for (const key of oldKeys) if (!kept!.has(key)) this.removeKey(byKey, key, n, type);
     const old = oldKeys.length > 0 ? new Set(oldKeys) : undefined;
-    return newKeys.map((key) => {
+    const shared = new Array<string>(newKeys.length);
+    for (let i = 0; i < newKeys.length; i++) {
+      const key = newKeys[i];
       let posting = byKey.get(key);
       if (!posting) {
-        posting = { key, byType: new Map() };
+        posting = { key, byType: new Map(), lastType: undefined, lastList: undefined };
         byKey.set(key, posting);
       }
-      if (!old?.has(key)) {
-        let list = posting.byType.get(type);
-        if (!list) posting.byType.set(type, (list = new PostingList()));
-        list.add(n);
-      }
-      return posting.key;
-    });
+      if (!old?.has(key)) this.listOf(posting, type).add(n);
+      shared[i] = posting.key;
+    }
+    return shared;
+  }
+
+  /** The key's list of documents of `type` (made when it has none); the last type asked is kept at hand. */
+  private listOf(posting: Posting, type: string): PostingList {
+    if (posting.lastType === type && posting.lastList) return posting.lastList;
+    let list = posting.byType.get(type);
+    if (!list) posting.byType.set(type, (list = new PostingList()));
+    posting.lastType = type;
+    posting.lastList = list;
+    return list;
   }
 
   /**
@@ -94,7 +106,10 @@ export class InvertedIndex {
     const list = posting?.byType.get(type);
     if (!posting || !list) return;
     list.delete(n);
-    if (list.size === 0) posting.byType.delete(type);
+    if (list.size === 0) {
+      posting.byType.delete(type);
+      if (posting.lastList === list) posting.lastType = posting.lastList = undefined;
+    }
     if (posting.byType.size === 0) byKey.delete(key);
   }
 

@@ -268,9 +268,9 @@ const TYPED_REFERENCE = /^[A-Z][A-Za-z]+\/[A-Za-z0-9\-.]{1,64}$/;
  * no longer writes such repeats (extract-values.ts addText); this stays for journals and snapshots written before.
  */
 function dedupe(entries: readonly { p: string; v: string }[]): readonly { p: string; v: string }[] {
-  if (entries.length < 2) return entries;
-  const seen = new Set<string>();
-  return entries.filter((e) => !seen.has(`${e.p}\u0000${e.v}`) && seen.add(`${e.p}\u0000${e.v}`));
+  // A resource has a few text entries: compared pairwise, with nothing made unless a repeat is found.
+  const repeats = (e: { p: string; v: string }, i: number) => entries.findIndex((f) => f.p === e.p && f.v === e.v) < i;
+  return entries.some(repeats) ? entries.filter((e, i) => !repeats(e, i)) : entries;
 }
 
 /**
