@@ -4,7 +4,8 @@ import { appendFile, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EmbeddedStore } from '../server/store/embedded/embedded-store.ts';
-import { IndexCoder } from '../server/store/embedded/coded-index.ts';
+import { decodeIndexEntries, IndexCoder } from '../server/store/embedded/coded-index.ts';
+import { memoryIndexEntriesOf, MemoryState } from '../server/store/embedded/memory-state.ts';
 import { FrameRoom, readFramedRecords } from '../server/store/embedded/framing.ts';
 import { encodeWrite, parseJournalRecord, serializedJournalRecord, toJournaledIndexEntries, type JournalRecord } from '../server/store/embedded/record-codec.ts';
 import type { SerializedCommit, StoreWrite } from '../server/store/types.ts';
@@ -68,6 +69,32 @@ describe('EmbeddedStore serialized writes', () => {
     // The stored JSON is written as it is, not escaped into a string; a string three writes use, once.
     assert.ok(bytes.includes(Buffer.from(writes[0].json)));
     assert.equal(bytes.toString('utf8').split(shared).length, 2);
+  });
+
+  it("codes a stored document's packed entries as it codes the same entries as objects (the snapshot's form)", () => {
+    const state = new MemoryState();
+    const write = put('Observation', 'o1', {
+      index: {
+        tok: ['status||final', 'code|http://loinc.org|8867-4'],
+        ref: ['subject|Patient/p1'],
+        compartments: ['Patient/p1'],
+        str: [{ p: 'name', v: 'é' }],
+        dt: [{ p: 'date', lo: new Date(1), hi: new Date(9) }],
+        num: [{ p: 'value-quantity', v: 2.5, sys: 'http://unitsofmeasure.org', code: 'mm[Hg]' }, { p: 'value', v: 3 }],
+        uri: [{ p: 'url', v: 'http://x' }],
+        txt: [{ p: 'code', v: 'heart rate' }],
+        srt: { date: new Date(1), code: '8867-4' },
+        srtHi: { date: new Date(9), code: '8867-4' },
+      },
+    });
+    state.apply(encodeWrite(write));
+    const document = state.records.get('Observation/o1')!.document;
+    const fromDocument = new IndexCoder();
+    const fromObjects = new IndexCoder();
+    const coded = fromDocument.codeDocument(document);
+    assert.equal(coded, fromObjects.code(toJournaledIndexEntries(memoryIndexEntriesOf(document))));
+    assert.equal(fromDocument.tableJson(), fromObjects.tableJson());
+    assert.deepEqual(decodeIndexEntries(JSON.parse(fromDocument.tableJson()) as string[], coded), encodeWrite(write).index);
   });
 
   it('journals of srtHi only the sort keys where it differs from srt, and a replayed store sorts on it as before', async () => {

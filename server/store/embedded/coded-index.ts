@@ -16,6 +16,9 @@
  * Numbers that JSON cannot hold (NaN, ±Infinity) are written as null, as JSON.stringify writes them.
  */
 import type { IndexEntries } from '../types.ts';
+import type { MemoryDocument, PackedField } from './memory-state.ts';
+import { PackedEntries } from './packed-entries.ts';
+import { journaledSrtHi } from './journaled-sort-keys.ts';
 import type { JournaledIndexEntries } from './record-codec.ts';
 
 const ABSENT = -1;
@@ -36,8 +39,6 @@ export class IndexCoder {
    * copied by every scavenge while the batch waits to be posted (worker scavenges took twice as long that way).
    */
   code(entries: JournaledIndexEntries): string {
-    const hi = entries.srtHiDiff ?? entries.srtHi;
-    const hiForm = entries.srtHiDiff ? DIFF : entries.srtHi ? WHOLE : SAME_AS_SRT;
     return JSON.stringify([
       this.idList(entries.compartments),
       this.idList(entries.tok),
@@ -47,9 +48,24 @@ export class IndexCoder {
       this.numbers(entries.num),
       this.pairs(entries.uri),
       this.pairs(entries.txt),
-      this.sortKeys(entries.srt),
-      hiForm,
-      hi ? this.sortKeys(hi) : [],
+      ...this.sortKeyLists(entries),
+    ]);
+  }
+
+  /** A stored document's entries as code() codes them, taken from its packed entries as they are (the snapshot). */
+  codeDocument(document: MemoryDocument): string {
+    const idOf = (value: string | undefined) => this.id(value);
+    const packed = (field: PackedField) => (field instanceof PackedEntries ? field.coded(idOf) : []);
+    return JSON.stringify([
+      this.idList(document.compartments),
+      this.idList(document.tok),
+      this.idList(document.ref),
+      packed(document.str),
+      packed(document.dt),
+      packed(document.num),
+      packed(document.uri),
+      packed(document.txt),
+      ...this.sortKeyLists({ srt: document.srt, ...journaledSrtHi(document.srt, document.srtHi) }),
     ]);
   }
 
@@ -90,6 +106,13 @@ export class IndexCoder {
     const flat: number[] = [];
     for (const e of entries) flat.push(this.id(e.p), e.v, this.id(e.sys), this.id(e.code));
     return flat;
+  }
+
+  /** srt, srtHi's form and srtHi (coded as in the layout above). */
+  private sortKeyLists(entries: Pick<JournaledIndexEntries, 'srt' | 'srtHi' | 'srtHiDiff'>): [number[], number, number[]] {
+    const hi = entries.srtHiDiff ?? entries.srtHi;
+    const hiForm = entries.srtHiDiff ? DIFF : entries.srtHi ? WHOLE : SAME_AS_SRT;
+    return [this.sortKeys(entries.srt), hiForm, hi ? this.sortKeys(hi) : []];
   }
 
   private sortKeys(keys: SortKeys): number[] {

@@ -6,13 +6,16 @@
  * (`some`), so evaluating `$elemMatch` allocates nothing per entry; `toArray` gives plain objects back.
  */
 
-/** The string-valued and number-valued fields of each kind of entry. */
+/**
+ * The string-valued and number-valued fields of each kind of entry, and the order IndexCoder writes an entry's
+ * fields in (coded-index.ts).
+ */
 const LAYOUTS = {
-  num: { strings: ['p', 'sys', 'code'], numbers: ['v'] },
-  dt: { strings: ['p'], numbers: ['lo', 'hi'] },
-  str: { strings: ['p', 'v'], numbers: [] },
-  uri: { strings: ['p', 'v'], numbers: [] },
-  txt: { strings: ['p', 'v'], numbers: [] },
+  num: { strings: ['p', 'sys', 'code'], numbers: ['v'], coded: ['p', 'v', 'sys', 'code'] },
+  dt: { strings: ['p'], numbers: ['lo', 'hi'], coded: ['p', 'lo', 'hi'] },
+  str: { strings: ['p', 'v'], numbers: [], coded: ['p', 'v'] },
+  uri: { strings: ['p', 'v'], numbers: [], coded: ['p', 'v'] },
+  txt: { strings: ['p', 'v'], numbers: [], coded: ['p', 'v'] },
 } as const;
 
 export type PackedKind = keyof typeof LAYOUTS;
@@ -91,6 +94,19 @@ export class PackedEntries {
     for (let i = 0; i < this.length; i++) visit(this.strings[i], this.numbers[2 * i], this.numbers[2 * i + 1]);
   }
 
+  /** The entries as IndexCoder codes them (coded-index.ts): each field in its coded order, a string as its id. */
+  coded(idOf: (value: string | undefined) => number): number[] {
+    const layout = LAYOUTS[this.kind];
+    const slots = CODED_SLOTS[this.kind];
+    const flat: number[] = [];
+    for (let i = 0; i < this.length; i++) {
+      for (const slot of slots) {
+        flat.push(slot.numeric ? this.numbers[i * layout.numbers.length + slot.offset] : idOf(this.strings[i * layout.strings.length + slot.offset]));
+      }
+    }
+    return flat;
+  }
+
   /** The entries as plain objects (absent fields left out), for mingo and the snapshot. */
   toArray(): Entry[] {
     const entries: Entry[] = [];
@@ -109,3 +125,8 @@ export class PackedEntries {
     for (let j = 0; j < layout.numbers.length; j++) entry[layout.numbers[j]] = this.numbers[i * layout.numbers.length + j];
   }
 }
+
+/** Each kind's slots in the order IndexCoder writes an entry's fields (LAYOUTS.coded). */
+const CODED_SLOTS = Object.fromEntries(
+  (Object.keys(LAYOUTS) as PackedKind[]).map((kind) => [kind, LAYOUTS[kind].coded.map((name) => PackedEntries.slotOf(kind, name)!)]),
+) as Record<PackedKind, Slot[]>;

@@ -7,6 +7,7 @@
  */
 import type { IndexEntries, SerializedCommit, SerializedStoreWrite, StoredVersion, StoreWrite } from '../types.ts';
 import { decodeIndexEntries } from './coded-index.ts';
+import { journaledSrtHi } from './journaled-sort-keys.ts';
 import { decodePayload, type RecordWithBodies } from './framing.ts';
 import type { VersionEntry } from './version-history.ts';
 
@@ -44,20 +45,14 @@ function encodedVersion(write: StoredVersion, index: JournaledIndexEntries): Enc
 /** The entries as a journal record holds them: dates as epoch milliseconds, srtHi left out or cut to srtHiDiff. */
 export function toJournaledIndexEntries(index: IndexEntries | MemoryIndexEntries): JournaledIndexEntries {
   const entries: JournaledIndexEntries = toMemoryIndexEntries(index);
-  const { srt, srtHi } = entries as MemoryIndexEntries;
-  const names = Object.keys(srt);
-  if (names.length !== Object.keys(srtHi).length || !names.every((name) => Object.hasOwn(srtHi, name))) return entries;
-  delete entries.srtHi;
-  const differing = names.filter((name) => srtHi[name] !== srt[name]);
-  if (differing.length > 0) entries.srtHiDiff = Object.fromEntries(differing.map((name) => [name, srtHi[name]]));
+  const { srtHi, srtHiDiff } = journaledSrtHi(entries.srt, (entries as MemoryIndexEntries).srtHi);
+  delete entries.srtHi; // the last property made: deleting it gives back the object's shape without it
+  if (srtHi) entries.srtHi = srtHi;
+  if (srtHiDiff) entries.srtHiDiff = srtHiDiff;
   return entries;
 }
 
-/** Whether two sets of sort keys hold the same parameters with the same values. */
-export function sameSortKeys(a: MemoryIndexEntries['srt'], b: MemoryIndexEntries['srt']): boolean {
-  const names = Object.keys(a);
-  return names.length === Object.keys(b).length && names.every((name) => a[name] === b[name]);
-}
+
 
 /** A write of a SerializedCommit as encodeWrite would have made it from the same write with its entries as objects. */
 export function decodeSerializedWrite(strings: readonly string[], write: SerializedStoreWrite): EncodedWrite {

@@ -7,8 +7,8 @@
 import { open, rename } from 'node:fs/promises';
 import { decodeCodedLists, IndexCoder, type CodedLists } from './coded-index.ts';
 import { decodePayload, FrameRoom, readFramedRecords } from './framing.ts';
-import { currentVersion, memoryIndexEntriesOf, type MemoryState } from './memory-state.ts';
-import { toJournaledIndexEntries, toMemoryIndexEntries, type JournaledIndexEntries, type MemoryIndexEntries } from './record-codec.ts';
+import { currentVersion, type MemoryState } from './memory-state.ts';
+import { toMemoryIndexEntries, type JournaledIndexEntries, type MemoryIndexEntries } from './record-codec.ts';
 import { emptyIndexEntries } from '../types.ts';
 
 const FORMAT = 'vitrine-embedded-snapshot';
@@ -69,7 +69,7 @@ export async function writeSnapshot(path: string, state: MemoryState, lastSequen
     for (const version of state.allVersions.values()) {
       const record = state.records.get(`${version.type}/${version.id}`)!;
       chunk.push([version.type, version.id, version.vid, version.lastUpdated, version.deleted, version.json]);
-      coded.push(currentVersion(record) === version ? coder.code(toJournaledIndexEntries(memoryIndexEntriesOf(record.document))) : undefined);
+      coded.push(currentVersion(record) === version ? coder.codeDocument(record.document) : undefined);
       if (chunk.length === VERSIONS_PER_RECORD) {
         await writeVersions(chunk, coded, coder);
         chunk = [];
