@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import type { Resource } from '@medplum/fhirtypes';
 import { extractIndexEntries } from '../server/search/extract.ts';
-import { wildcardNamesOf } from '../server/search/index-keys.ts';
+import { tokenIndexKeys, wildcardNamesOf } from '../server/search/index-keys.ts';
 import { loadFixture } from './search-documents.ts';
 
 describe('search: extractIndexEntries (https://hl7.org/fhir/R4/search.html)', () => {
@@ -120,6 +120,15 @@ describe('search: extractIndexEntries (https://hl7.org/fhir/R4/search.html)', ()
       'component-code-value-quantity|*|8462-4:canonical',
       'component-code-value-quantity|http://loinc.org|*:canonical',
     ]);
+  });
+
+  it('gives a recurring token the same key strings, and the right keys past the bound of what it keeps', () => {
+    const first = tokenIndexKeys('code', 'http://loinc.org', '8867-4');
+    assert.equal(tokenIndexKeys('code', 'http://loinc.org', '8867-4'), first);
+    assert.deepEqual(first, ['code|http://loinc.org|8867-4', 'code|*|8867-4', 'code|http://loinc.org|*']);
+    for (let i = 0; i < 60_000; i++) assert.equal(tokenIndexKeys('identifier', 'urn:x', `id-${i}`)[0], `identifier|urn:x|id-${i}`);
+    assert.deepEqual(tokenIndexKeys('code', 'http://loinc.org', '8867-4'), first);
+    assert.deepEqual(tokenIndexKeys('code', 'a|b', 'c'), ['code|a%7Cb|c', 'code|*|c', 'code|a%7Cb|*']);
   });
 
   it('indexes uris, meta tags and profiles', () => {

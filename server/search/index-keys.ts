@@ -35,22 +35,24 @@ export function tokenIndexKeys(param: string, system: string | undefined, code: 
   let bySystem = madeKeys.get(param);
   if (!bySystem) madeKeys.set(param, (bySystem = new Map()));
   let byCode = bySystem.get(system ?? '');
-  if (!byCode) {
-    if (bySystem.size >= MADE_KEYS_LIMIT) bySystem.clear();
-    bySystem.set(system ?? '', (byCode = new Map()));
-  }
+  if (!byCode) bySystem.set(system ?? '', (byCode = new Map()));
   let keys = byCode.get(code ?? '');
   if (!keys) {
-    // Identifier values are unique: the memo of a system's codes is emptied before it grows without end.
-    if (byCode.size >= MADE_KEYS_LIMIT) byCode.clear();
+    // Identifier values are unique: the memo is emptied whole before it grows without end.
+    if (++madeKeyCount > MADE_KEYS_LIMIT) {
+      madeKeys.clear();
+      madeKeyCount = 1;
+      madeKeys.set(param, (bySystem = new Map([[system ?? '', (byCode = new Map())]])));
+    }
     byCode.set(code ?? '', (keys = makeTokenIndexKeys(param, system, code)));
   }
   return keys;
 }
 
 const madeKeys = new Map<string, Map<string, Map<string, readonly string[]>>>();
-/** Systems per parameter, and codes per system, kept at most. */
-const MADE_KEYS_LIMIT = 10_000;
+let madeKeyCount = 0;
+/** Tokens kept at most (about 10 MB of keys). */
+const MADE_KEYS_LIMIT = 50_000;
 
 function makeTokenIndexKeys(param: string, system: string | undefined, code: string | undefined): readonly string[] {
   if (!code) return system ? [`${param}|${keySystem(system)}|*`] : [];
