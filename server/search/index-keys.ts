@@ -32,19 +32,19 @@ export function tokenKey(param: string, system: string | undefined, code: string
  * again wherever it was looked up (coding a batch's entries, IndexCoder, spent a tenth of an ingest's prepare so).
  */
 export function tokenIndexKeys(param: string, system: string | undefined, code: string | undefined): readonly string[] {
+  // Identifier values are unique: the memo is emptied whole before it grows without end.
+  if (madeKeyCount >= MADE_KEYS_LIMIT) {
+    madeKeys.clear();
+    madeKeyCount = 0;
+  }
   let bySystem = madeKeys.get(param);
   if (!bySystem) madeKeys.set(param, (bySystem = new Map()));
   let byCode = bySystem.get(system ?? '');
   if (!byCode) bySystem.set(system ?? '', (byCode = new Map()));
   let keys = byCode.get(code ?? '');
   if (!keys) {
-    // Identifier values are unique: the memo is emptied whole before it grows without end.
-    if (++madeKeyCount > MADE_KEYS_LIMIT) {
-      madeKeys.clear();
-      madeKeyCount = 1;
-      madeKeys.set(param, (bySystem = new Map([[system ?? '', (byCode = new Map())]])));
-    }
     byCode.set(code ?? '', (keys = makeTokenIndexKeys(param, system, code)));
+    madeKeyCount++;
   }
   return keys;
 }

@@ -289,7 +289,7 @@ function sortKeys(index: JournaledIndexEntries, share: (value: string) => string
   return { srt: low, srtHi: index.srtHiDiff ? copy(index.srtHiDiff, { ...low }) : low };
 }
 
-/** A document's index entries as plain arrays and objects (for the snapshot and for mingo). */
+/** A document's index entries as plain arrays and objects (for mingo; the snapshot codes the packed ones: coded-index.ts). */
 export function memoryIndexEntriesOf(document: MemoryDocument): MemoryIndexEntries {
   const unpack = <T>(field: PackedField) => (field instanceof PackedEntries ? field.toArray() : []) as T[];
   return {

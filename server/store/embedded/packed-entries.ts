@@ -107,7 +107,7 @@ export class PackedEntries {
     return flat;
   }
 
-  /** The entries as plain objects (absent fields left out), for mingo and the snapshot. */
+  /** The entries as plain objects (absent fields left out), for mingo. */
   toArray(): Entry[] {
     const entries: Entry[] = [];
     for (let i = 0; i < this.length; i++) {

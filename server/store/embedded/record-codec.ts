@@ -52,8 +52,6 @@ export function toJournaledIndexEntries(index: IndexEntries | MemoryIndexEntries
   return entries;
 }
 
-
-
 /** A write of a SerializedCommit as encodeWrite would have made it from the same write with its entries as objects. */
 export function decodeSerializedWrite(strings: readonly string[], write: SerializedStoreWrite): EncodedWrite {
   return encodedVersion(write, decodeIndexEntries(strings, write.indexCoded));
