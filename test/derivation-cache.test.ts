@@ -88,19 +88,24 @@ describe('derivation cache (data derived from large files, kept between processe
   });
 
   it('gives validators that, read back, report what the compiled ones report', () => {
-    // Two processes over one cache: the first compiles the Patient validator and keeps its code, the second loads it.
+    // Two processes over one cache: the first compiles the validators and keeps their code, the second loads it.
+    // Patient's is in the module of the grouped types (structure.ts GROUPED_TYPES), Account's in a module of its own.
     const script = `
       import { checkStructure } from ${JSON.stringify(new URL('../server/validation/structure.ts', import.meta.url).href)};
       const bad = { resourceType: 'Patient', id: 'p 1', gender: 'martian', birthDate: '2023-02-31', active: 'yes', name: [{ given: [7] }], extra: 1 };
-      process.stdout.write(JSON.stringify([checkStructure(bad, 'Patient'), checkStructure({ resourceType: 'Patient', gender: 'male' }, 'Patient')]));
+      const badAccount = { resourceType: 'Account', status: 'shut', name: 7, extra: 1 };
+      process.stdout.write(JSON.stringify([checkStructure(bad, 'Patient'), checkStructure({ resourceType: 'Patient', gender: 'male' }, 'Patient'), checkStructure(badAccount, 'Account')]));
     `;
     const run = () => execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { env: { ...process.env }, encoding: 'utf8' });
     const compiled = run();
-    assert.ok(readdirSync(path.join(dir, 'cache')).some((f) => f.startsWith('validator-Patient-')), 'the first process kept the code');
+    const kept = readdirSync(path.join(dir, 'cache'));
+    assert.ok(kept.some((f) => f.startsWith('validators-grouped-')), 'the first process kept the grouped types\' code');
+    assert.ok(kept.some((f) => f.startsWith('validator-Account-')), 'the first process kept the code of a type outside the group');
     const loaded = run();
     assert.equal(loaded, compiled);
-    const [issues, none] = JSON.parse(compiled) as [unknown[], unknown[]];
+    const [issues, none, accountIssues] = JSON.parse(compiled) as [unknown[], unknown[], unknown[]];
     assert.ok(issues.length >= 6, compiled);
     assert.deepEqual(none, []);
+    assert.equal(accountIssues.length, 3, compiled);
   });
 });

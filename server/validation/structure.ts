@@ -46,20 +46,47 @@ function validatorFor(resourceType: string): ValidateFunction | undefined {
   let validate = validators.get(resourceType);
   if (!validate) {
     if (!isResourceType(resourceType)) return undefined;
-    let compiled: ValidateFunction | undefined;
-    const source = cachedDerivation(
-      `validator-${resourceType}`,
-      { files: [definitionFilePath('fhir.schema.json'), AJV_MANIFEST], code: VALIDATOR_CODE },
-      () => {
-        ajv ??= createAjv();
-        compiled = ajv.compile({ $ref: `${FHIR_SCHEMA_ID}#/definitions/${resourceType}` });
-        return ajvStandalone.default(ajv, compiled);
-      },
-    );
-    validate = compiled ?? loadValidator(source);
-    validators.set(resourceType, validate);
+    if (GROUPED_TYPES.includes(resourceType)) {
+      compileValidators('validators-grouped', GROUPED_TYPES);
+    } else {
+      compileValidators(`validator-${resourceType}`, [resourceType]);
+    }
+    validate = validators.get(resourceType)!;
   }
   return validate;
+}
+
+/**
+ * The resource types that an ingest of clinical records validates by the thousand: those Synthea writes, the seed
+ * generator's, and US Core's. Their validators are compiled into one module, so that they share the validators of
+ * their datatypes: the standalone code of one type holds every definition it reaches, so a module per type would
+ * have its own copy of Coding, Reference, Extension... for each thread to load, warm up and optimize. One module:
+ * 5 MB for these 27 types, against ~1 MB for each alone. On the generated data each ingest thread's first batch took
+ * ~400 ms less, and the whole ingest ~3% less CPU. Every other type has a module of its own, made when first needed.
+ */
+const GROUPED_TYPES: readonly string[] = [
+  'Patient', 'Encounter', 'Observation', 'Condition', 'Procedure', 'MedicationRequest', 'Immunization', 'DiagnosticReport',
+  'ImagingStudy', 'AllergyIntolerance', 'CarePlan', 'CareTeam', 'Goal', 'Claim', 'ExplanationOfBenefit', 'Coverage',
+  'Organization', 'Practitioner', 'PractitionerRole', 'Location', 'Device', 'DocumentReference', 'Medication',
+  'MedicationAdministration', 'Provenance', 'ServiceRequest', 'Specimen',
+];
+
+/** Compiles (or reads from the derivation cache) one module of the types' validators, each exported by its type. */
+function compileValidators(name: string, resourceTypes: readonly string[]): void {
+  const compiled = new Map<string, ValidateFunction>();
+  const source = cachedDerivation(name, { files: [definitionFilePath('fhir.schema.json'), AJV_MANIFEST], code: VALIDATOR_CODE }, () => {
+    ajv ??= createAjv();
+    // Each type's validator is its own schema (a $ref to its definition), so that the module exports it by that id.
+    const ids: Record<string, string> = {};
+    for (const type of resourceTypes) {
+      ids[type] = `vitrine:validator:${type}`;
+      if (!ajv.getSchema(ids[type])) ajv.addSchema({ $ref: `${FHIR_SCHEMA_ID}#/definitions/${type}` }, ids[type]);
+      compiled.set(type, ajv.getSchema(ids[type])!);
+    }
+    return ajvStandalone.default(ajv, ids);
+  });
+  const loaded = compiled.size > 0 ? undefined : loadValidators(source);
+  for (const type of resourceTypes) validators.set(type, compiled.get(type) ?? loaded![type]);
 }
 
 const requireFromHere = createRequire(import.meta.url);
@@ -67,12 +94,12 @@ const AJV_MANIFEST = requireFromHere.resolve('ajv/package.json');
 /** The modules whose code decides what a validator checks: the schema's repairs, the definitions they use, this one. */
 const VALIDATOR_CODE = [import.meta.url, new URL('./fhir-schema.ts', import.meta.url).href, new URL('./definitions.ts', import.meta.url).href];
 
-/** A validator from its generated code (a CommonJS module that requires ajv's runtime helpers and the formats). */
-function loadValidator(source: string): ValidateFunction {
-  const module: { exports: { default?: ValidateFunction } } = { exports: {} };
+/** Validators from their generated code (a CommonJS module that requires ajv's runtime helpers and the formats). */
+function loadValidators(source: string): Record<string, ValidateFunction> {
+  const module: { exports: Record<string, ValidateFunction> } = { exports: {} };
   const requireForValidator = (id: string) => (id === FORMATS_MODULE ? FORMATS : requireFromHere(id));
   new Function('require', 'module', 'exports', source)(requireForValidator, module, module.exports);
-  return module.exports.default!;
+  return module.exports;
 }
 
 /** The formats checked in code (FORMAT_FOR_TYPE in fhir-schema.ts names which types use them). */
