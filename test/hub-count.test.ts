@@ -1,7 +1,7 @@
 /** The hub's federated count over real sites and misbehaving ones: merge, hub policy, faults, refusals, async. */
 import assert from 'node:assert/strict';
 import type { Server } from 'node:http';
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pino } from 'pino';
@@ -40,7 +40,11 @@ interface LiveSite {
   site: TestSite;
   server: Server;
   url: string;
+  disclosure: DisclosureControl;
 }
+
+/** What the hubs made by hubFor hold open (their audit logs), closed after each test: left to the garbage collector, their file handles were closed with a warning. */
+const openedByHubs: (() => Promise<void>)[] = [];
 
 async function liveSite(females: number, males: number): Promise<LiveSite> {
   const disclosure = await DisclosureControl.open(exactPolicy(), await mkdtemp(path.join(tmpdir(), 'vitrine-hub-policy-')));
@@ -54,7 +58,7 @@ async function liveSite(females: number, males: number): Promise<LiveSite> {
   const server = await new Promise<Server>((resolve) => {
     const s = site.app.listen(0, '127.0.0.1', () => resolve(s));
   });
-  return { site, server, url: `http://127.0.0.1:${(server.address() as { port: number }).port}/fhir` };
+  return { site, server, url: `http://127.0.0.1:${(server.address() as { port: number }).port}/fhir`, disclosure };
 }
 
 /** A hub over `sites`; `http` asks it as a researcher (an aggregate-only client of the hub's own authorization server). */
@@ -70,8 +74,14 @@ async function hubFor(sites: { name: string; url: string }[], overrides: Partial
     },
     'test',
   );
-  const auditStore = await openAuditLog(await mkdtemp(path.join(tmpdir(), 'vitrine-hub-audit-')));
+  const auditDir = await mkdtemp(path.join(tmpdir(), 'vitrine-hub-audit-'));
+  const auditStore = await openAuditLog(auditDir);
   const audit = new AuditTrail(auditStore, 'test-hub');
+  openedByHubs.push(async () => {
+    await audit.flush();
+    await auditStore.close();
+    await rm(auditDir, { recursive: true, force: true });
+  });
   const state = await createHubState(config, audit);
   const researcher = { clientId: 'researcher', role: 'aggregate' as const, scopes: ['system/*.s'] };
   state.auth.registerClient({ clientId: researcher.clientId, role: researcher.role, scope: 'system/*.s' });
@@ -92,10 +102,14 @@ describe('hub: federated counts', function () {
   before(async () => {
     [a, b, c] = await Promise.all([liveSite(20, 3), liveSite(15, 1), liveSite(12, 12)]);
   });
+  afterEach(async () => {
+    for (const close of openedByHubs.splice(0)) await close();
+  });
   after(async () => {
     for (const s of [a, b, c]) {
       s.server.close();
       await s.site.close();
+      await s.disclosure.close();
     }
     await Promise.all(fakes.map((f) => f.close()));
   });
