@@ -24,6 +24,11 @@ import { EmbeddedStore } from '../server/store/embedded/embedded-store.ts';
 import type { BenchRow } from './bench-types.ts';
 
 const PATIENTS = Number(process.env.INGEST_BENCH_PATIENTS ?? 600);
+/**
+ * Runs of each parallel ingest, of which the median is reported: on this shared 2-core VM one run's rate moves by
+ * ±15% with the machine's phase (the same build gave 4,371 and 5,290 resources/s in consecutive runs).
+ */
+const ROUNDS = Number(process.env.INGEST_BENCH_ROUNDS ?? 3);
 const KEY = Buffer.from('bench-key-0123456789abcdef-bench');
 
 /**
@@ -67,8 +72,13 @@ export async function benchIngest(): Promise<BenchRow[]> {
       { name: '  the same, per CPU-second', value: single.perCpuSecond, unit: 'resources/cpu-s' },
     ];
     for (const workers of [1, 2]) {
-      const parallel = await timedIngest((store) => runParallelIngest(planSources(files), { rules: 'safe-harbor', key: KEY, store, workers }));
-      rows.push({ name: `  the same, ${workers} worker thread${workers > 1 ? 's' : ''} preparing (incl. their start)`, value: parallel.perSecond, unit: 'resources/s', target: 5000 });
+      const runs: Awaited<ReturnType<typeof timedIngest>>[] = [];
+      for (let round = 0; round < ROUNDS; round++) runs.push(await timedIngest((store) => runParallelIngest(planSources(files), { rules: 'safe-harbor', key: KEY, store, workers })));
+      const median = (of: (run: (typeof runs)[number]) => number) => runs.map(of).sort((a, b) => a - b)[Math.floor(runs.length / 2)];
+      const parallel = { perSecond: median((r) => r.perSecond), perCpuSecond: median((r) => r.perCpuSecond), closeSeconds: median((r) => r.closeSeconds) };
+      const spread = runs.map((r) => Math.round(r.perSecond).toLocaleString('en-US')).join(', ');
+      const name = `  the same, ${workers} worker thread${workers > 1 ? 's' : ''} preparing (incl. their start), median of ${runs.length} runs (${spread})`;
+      rows.push({ name, value: parallel.perSecond, unit: 'resources/s', target: 5000 });
       // On a shared machine wall time suffers; CPU-seconds over all threads × the cores is what an idle machine gives.
       rows.push({ name: `    per CPU-second of all threads (× ${availableParallelism()} cores = the idle-machine rate)`, value: parallel.perCpuSecond, unit: 'resources/cpu-s' });
       if (workers === 1) rows.push({ name: '    then the close (the snapshot written), not in the rate', value: parallel.closeSeconds, unit: 's' });
