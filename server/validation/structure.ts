@@ -8,7 +8,7 @@ import { _, Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import ajvStandalone from 'ajv/dist/standalone/index.js';
 import type { OperationOutcomeIssue } from '@medplum/fhirtypes';
 import { issue } from '../fhir/outcomes.ts';
-import { cachedDerivation } from './derivation-cache.ts';
+import { cachedDerivation, derivationCacheDir } from './derivation-cache.ts';
 import { definitionFilePath } from './definitions.ts';
 import { FHIR_SCHEMA_ID, fhirSchema } from './fhir-schema.ts';
 
@@ -74,19 +74,32 @@ const GROUPED_TYPES: readonly string[] = [
 /** Compiles (or reads from the derivation cache) one module of the types' validators, each exported by its type. */
 function compileValidators(name: string, resourceTypes: readonly string[]): void {
   const compiled = new Map<string, ValidateFunction>();
-  const source = cachedDerivation(name, { files: [definitionFilePath('fhir.schema.json'), AJV_MANIFEST], code: VALIDATOR_CODE }, () => {
+  // Each type's validator is its own schema (a $ref to its definition), so that a module exports it by that id.
+  const compile = (): Record<string, string> => {
     ajv ??= createAjv();
-    // Each type's validator is its own schema (a $ref to its definition), so that the module exports it by that id.
     const ids: Record<string, string> = {};
     for (const type of resourceTypes) {
       ids[type] = `vitrine:validator:${type}`;
       if (!ajv.getSchema(ids[type])) ajv.addSchema({ $ref: `${FHIR_SCHEMA_ID}#/definitions/${type}` }, ids[type]);
       compiled.set(type, ajv.getSchema(ids[type])!);
     }
-    return ajvStandalone.default(ajv, ids);
-  });
-  const loaded = compiled.size > 0 ? undefined : loadValidators(source);
-  for (const type of resourceTypes) validators.set(type, compiled.get(type) ?? loaded![type]);
+    return ids;
+  };
+  if (derivationCacheDir() === undefined) {
+    compile(); // with the cache off, nothing would keep the generated code: none is generated
+  } else {
+    const inputs = { files: [definitionFilePath('fhir.schema.json'), AJV_MANIFEST], code: VALIDATOR_CODE };
+    const source = cachedDerivation(name, inputs, () => {
+      const ids = compile();
+      return ajvStandalone.default(ajv!, ids);
+    });
+    if (compiled.size === 0) {
+      const loaded = loadValidators(source);
+      for (const type of resourceTypes) validators.set(type, loaded[type]);
+      return;
+    }
+  }
+  for (const type of resourceTypes) validators.set(type, compiled.get(type)!);
 }
 
 const requireFromHere = createRequire(import.meta.url);
